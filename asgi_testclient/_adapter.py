@@ -1,0 +1,141 @@
+"""The transport adapter: a ``PreparedRequest`` in, the app run, a ``Response`` out.
+
+It knows nothing of cookies, redirects, auth or hooks: those stay with
+``requests.Session``, exactly as for a real server. Mount it on any session::
+
+    session = requests.Session()
+    session.mount("http://app/", ASGIAdapter(app))
+"""
+
+import threading
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+
+import requests
+from requests.adapters import BaseAdapter
+from urllib3.util import Timeout
+
+from ._app import as_asgi3
+from ._body import request_body
+from ._exchange import ExchangeTimeout, HTTPExchange
+from ._loop import LoopThread
+from ._response import BodyReader, build_response
+from ._scope import Address, http_scope
+from ._types import ASGIApp
+
+TimeoutArg = Union[None, float, Tuple[Optional[float], Optional[float]], Timeout]
+
+
+def read_timeout(timeout: TimeoutArg) -> Optional[float]:
+    """The read part of anything requests accepts as ``timeout=``."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, Timeout):
+        value = timeout.read_timeout
+        return None if value is None or value is Timeout.DEFAULT_TIMEOUT else float(value)  # type: ignore[comparison-overlap]
+    if isinstance(timeout, tuple):
+        if len(timeout) != 2:
+            raise ValueError(
+                f"Invalid timeout {timeout!r}. Pass a (connect, read) timeout tuple, or a single float"
+            )
+        timeout = timeout[1]
+        if timeout is None:
+            return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise ValueError(f"Invalid timeout {timeout!r}: it must be a number of seconds, a tuple or None")
+    if timeout <= 0:
+        raise ValueError(f"Invalid timeout {timeout!r}: it must be greater than zero")
+    return float(timeout)
+
+
+class ASGIAdapter(BaseAdapter):  # type: ignore[misc]
+    """A requests transport adapter that sends requests to an ASGI app in-process.
+
+    :param app: the ASGI 3 or ASGI 2 application.
+    :param raise_server_exceptions: raise the app's exceptions in the test
+        (``True``), or turn them into the response a server would send
+        (``False``: a 500 if the response had not started, else what the app
+        had sent).
+    :param root_path: the scope's ``root_path``; the request path is not
+        changed (see the docs on ``root_path``).
+    :param client: the scope's ``client`` (host, port).
+    :param backend: ``"asyncio"`` or ``"trio"``.
+    :param backend_options: passed to ``anyio.run``, e.g. ``{"use_uvloop": True}``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        raise_server_exceptions: bool = True,
+        root_path: str = "",
+        client: Address = ("testclient", 50000),
+        backend: str = "asyncio",
+        backend_options: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        super().__init__()
+        self.app = as_asgi3(app)
+        self.raise_server_exceptions = raise_server_exceptions
+        self.root_path = root_path
+        self.client = tuple(client)
+        self.loop = LoopThread(backend, backend_options)
+        #: The lifespan state: what the app's lifespan put in its ``state``,
+        #: shallow-copied into every connection scope.
+        self.state: Dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: TimeoutArg = None,
+        verify: Union[bool, str] = True,
+        cert: Any = None,
+        proxies: Optional[Mapping[str, str]] = None,
+    ) -> requests.Response:
+        """Run the app for ``request`` and return its response.
+
+        With ``stream=True`` this returns as soon as the app has started its
+        response; the body is read as the app sends it. ``timeout`` bounds
+        each wait for the app (the start of the response, every body chunk).
+
+        :rtype: requests.Response
+        """
+        seconds = read_timeout(timeout)
+        scope = http_scope(request, root_path=self.root_path, client=self.client, state=self.state)
+        exchange = HTTPExchange(
+            self.loop, self.app, scope, request_body(request.body), streaming=stream, timeout=seconds
+        )
+
+        def timeout_error(exc: ExchangeTimeout) -> requests.exceptions.ReadTimeout:
+            return requests.exceptions.ReadTimeout(
+                f"{request.method} {request.url} timed out: the app did not"
+                f" {exc.waiting_for} within {exc.timeout:g} seconds (timeout={timeout!r})",
+                request=request,
+            )
+
+        exchange.start()
+        try:
+            exchange.wait_for_start()
+        except ExchangeTimeout as exc:
+            exchange.abort()
+            raise timeout_error(exc) from None
+        status = exchange.status
+        if status is None:  # the app finished without starting a response
+            failure = exchange.failure(self.raise_server_exceptions)
+            if failure is not None:
+                raise failure
+            status, headers = 500, []
+        else:
+            headers = exchange.headers
+        reader = BodyReader(exchange, self.raise_server_exceptions, timeout_error)
+        response = build_response(self, request, status, headers, reader)
+        if exchange.template is not None:
+            # Starlette's templates report before the response starts; like
+            # the old client, set the attributes only when they did.
+            response.template = exchange.template  # type: ignore[attr-defined]
+            response.context = exchange.context  # type: ignore[attr-defined]
+        return response
+
+    def close(self) -> None:
+        """Stop the event loop thread (a new one starts if the adapter is used again)."""
+        self.loop.stop()

@@ -1,0 +1,72 @@
+"""Checking and normalising the application under test."""
+
+import asyncio
+import functools
+import inspect
+from typing import Any, cast
+
+from ._types import ASGI2App, ASGI3App, ASGIApp, Receive, Scope, Send
+
+
+def _is_coroutine_callable(obj: Any) -> bool:
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    return inspect.iscoroutinefunction(obj) or (
+        callable(obj) and inspect.iscoroutinefunction(getattr(obj, "__call__", None))
+    ) or asyncio.iscoroutinefunction(obj)
+
+
+def is_asgi3(app: Any) -> bool:
+    """Tell a single-callable (ASGI 3) app from a double-callable (ASGI 2) one."""
+    if inspect.isclass(app):
+        # A class is instantiated per connection: ASGI 2 style, unless it is
+        # awaitable itself.
+        return hasattr(app, "__await__")
+    return _is_coroutine_callable(app)
+
+
+class _WrapASGI2:
+    """Presents a double-callable ASGI 2 application as an ASGI 3 one."""
+
+    def __init__(self, app: ASGI2App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        instance = self.app(scope)
+        await instance(receive, send)
+
+
+def as_asgi3(app: ASGIApp) -> ASGI3App:
+    """Return ``app`` as an ASGI 3 callable, or raise ``TypeError`` naming it.
+
+    Coroutine functions (and objects whose ``__call__`` is one) are ASGI 3.
+    Classes, and plain callables taking one positional argument, are ASGI 2.
+    A plain callable taking three is taken as ASGI 3 returning an awaitable
+    (a decorated app, say). Anything else is refused here, not at the first
+    request.
+    """
+    if not callable(app):
+        raise TypeError(
+            f"TestClient needs an ASGI application, got {app!r} which is not callable"
+        )
+    if is_asgi3(app):
+        return cast(ASGI3App, app)
+    if inspect.isclass(app):
+        return _WrapASGI2(cast(ASGI2App, app))
+    try:
+        params = list(inspect.signature(app).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature
+        return _WrapASGI2(cast(ASGI2App, app))
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return cast(ASGI3App, app)
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    if len(required) <= 1 <= len(positional):
+        return _WrapASGI2(cast(ASGI2App, app))
+    if len(required) <= 3 <= len(positional):
+        return cast(ASGI3App, app)
+    raise TypeError(
+        f"TestClient needs an ASGI application, got {app!r}: an ASGI 3 app is"
+        " 'async def app(scope, receive, send)' and an ASGI 2 app is"
+        " 'def app(scope)' returning 'async def instance(receive, send)'"
+    )

@@ -1,0 +1,283 @@
+"""``TestClient``: a ``requests.Session`` whose every request goes to an ASGI app."""
+
+import threading
+import weakref
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, TypeVar, Union
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from anyio.from_thread import BlockingPortal
+
+from ._adapter import ASGIAdapter, TimeoutArg
+from ._lifespan import LifespanRunner
+from ._scope import Address, websocket_scope
+from ._types import ASGIApp
+from ._websocket import WebSocketTestSession
+
+T = TypeVar("T")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<client default>"
+
+
+#: The default of ``timeout=`` in request methods: use ``TestClient.timeout``.
+USE_CLIENT_DEFAULT: Any = _Unset()
+
+
+class TestServerCookiePolicy(DefaultCookiePolicy):
+    """The standard policy, except that the app counts as a secure origin.
+
+    Browsers treat ``http://localhost`` as secure and send it ``Secure``
+    cookies; the app under test is the same kind of trusted origin, so
+    ``Secure`` cookies set over ``http://testserver`` come back to it. Use
+    ``client.cookies.set_policy(http.cookiejar.DefaultCookiePolicy())`` to
+    test that a ``Secure`` cookie is withheld over plain HTTP.
+    """
+
+    def return_ok_secure(self, cookie: Any, request: Any) -> bool:
+        return True
+
+
+class TestClient(requests.Session):
+    """A requests ``Session`` that runs an ASGI app in-process.
+
+    :param app: the ASGI 3 or ASGI 2 application under test.
+    :param base_url: what relative URLs are resolved against, path prefix
+        included: with ``"http://testserver/api"``, ``client.get("/users")``
+        requests ``/api/users``.
+    :param raise_server_exceptions: raise the app's exceptions in the test
+        (default), or return the response a server would send instead.
+    :param root_path: the scope's ``root_path``; the path is sent as asked.
+    :param backend: ``"asyncio"`` or ``"trio"``.
+    :param backend_options: for ``anyio.run``; ``{"use_uvloop": True}`` runs
+        asyncio on uvloop.
+    :param client: the scope's ``client`` address, ``(host, port)``.
+    :param timeout: the default ``timeout=`` of every request, websocket
+        receive and lifespan phase; ``None`` waits as long as the app takes.
+
+    Every request of a client runs on the same event loop, started at the
+    first request and stopped by :meth:`close` or by leaving ``with``.
+    ``with TestClient(app) as client:`` runs the app's lifespan around the
+    block.
+    """
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = True,
+        root_path: str = "",
+        backend: str = "asyncio",
+        backend_options: Optional[Dict[str, Any]] = None,
+        *,
+        client: Address = ("testclient", 50000),
+        timeout: Optional[float] = None,
+    ) -> None:
+        super().__init__()
+        adapter = ASGIAdapter(
+            app,
+            raise_server_exceptions=raise_server_exceptions,
+            root_path=root_path,
+            client=client,
+            backend=backend,
+            backend_options=backend_options,
+        )
+        self.adapter = adapter
+        self.app = adapter.app
+        for prefix in ("http://", "https://", "ws://", "wss://"):
+            self.mount(prefix, adapter)
+        self.base_url = base_url
+        self.timeout = timeout
+        # Proxies, .netrc and CA bundles from the environment mean nothing
+        # to an in-process app; reading them makes tests depend on the
+        # machine (and costs time on every request).
+        self.trust_env = False
+        self.headers["User-Agent"] = "testclient"
+        self.cookies.set_policy(TestServerCookiePolicy())
+        self._lifespan: Optional[LifespanRunner] = None
+        self._lifespan_lock = threading.Lock()
+        # A client nobody closed still stops its loop thread when collected.
+        self._finalizer = weakref.finalize(self, adapter.loop.stop)
+
+    # -- requests ------------------------------------------------------------
+
+    def _merge_url(self, url: Union[str, bytes]) -> str:
+        if isinstance(url, bytes):
+            url = url.decode("utf-8")
+        if urlsplit(url).scheme:
+            return url
+        base = urlsplit(self.base_url)
+        if url.startswith("//"):
+            return f"{base.scheme}:{url}"
+        prefix = base.path.rstrip("/")
+        if url.startswith(("?", "#")):
+            path = (prefix or "/") + url
+        else:
+            path = f"{prefix}/{url.lstrip('/')}"
+        return urlunsplit((base.scheme, base.netloc, "", "", "")) + path
+
+    def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: Union[str, bytes],
+        params: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        files: Any = None,
+        auth: Any = None,
+        timeout: TimeoutArg = USE_CLIENT_DEFAULT,
+        allow_redirects: Optional[bool] = None,
+        proxies: Any = None,
+        hooks: Any = None,
+        stream: Optional[bool] = None,
+        verify: Any = None,
+        cert: Any = None,
+        json: Any = None,
+    ) -> requests.Response:
+        """Send a request to the app; the arguments are those of
+        :meth:`requests.Session.request`.
+
+        Two defaults differ from requests', as they did in the old Starlette
+        client: ``allow_redirects=None`` means no redirects for ``request()``,
+        ``post``, ``put``, ``patch`` and ``delete`` (``get`` and ``options``
+        follow them, ``head`` does not); and ``timeout`` defaults to the
+        client's ``timeout``.
+
+        :rtype: requests.Response
+        """
+        if timeout is USE_CLIENT_DEFAULT:
+            timeout = self.timeout
+        return super().request(
+            method,
+            self._merge_url(url),
+            params=params,
+            data=data,
+            headers=headers,
+            cookies=cookies,
+            files=files,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=allow_redirects,  # type: ignore[arg-type]
+            proxies=proxies,
+            hooks=hooks,
+            stream=stream,
+            verify=verify,
+            cert=cert,
+            json=json,
+        )
+
+    # -- websockets ------------------------------------------------------------
+
+    def websocket_connect(
+        self,
+        url: str,
+        subprotocols: Optional[Sequence[str]] = None,
+        **options: Any,
+    ) -> WebSocketTestSession:
+        """Open a websocket to the app; use the result as a context manager.
+
+        ``url`` may be relative to ``base_url`` or absolute, with ``ws``,
+        ``wss``, ``http`` or ``https``. ``options`` are ``params``,
+        ``headers``, ``cookies``, ``auth`` (prepared as requests prepares an
+        HTTP request, session headers and cookies included) and ``timeout``,
+        the default wait of every ``receive*`` call.
+        """
+        timeout = options.pop("timeout", self.timeout)
+        unknown = set(options) - {"params", "headers", "cookies", "auth"}
+        if unknown:
+            raise TypeError(f"websocket_connect() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        parts = urlsplit(self._merge_url(url))
+        scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+        if scheme not in ("http", "https"):
+            raise requests.exceptions.InvalidSchema(
+                f"cannot open a websocket to {url!r}: the scheme must be ws, wss, http or https"
+            )
+        headers = {
+            "Connection": "upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Key": "testserver==",
+            "Sec-WebSocket-Version": "13",
+        }
+        if subprotocols:
+            headers["Sec-WebSocket-Protocol"] = ", ".join(subprotocols)
+        headers.update(options.pop("headers", None) or {})
+        prepared = self.prepare_request(
+            requests.Request("GET", urlunsplit(parts._replace(scheme=scheme)), headers=headers, **options)
+        )
+        # Drop what only makes sense for HTTP requests.
+        for name in ("Accept-Encoding", "Accept", "Content-Length"):
+            prepared.headers.pop(name, None)
+        prepared.url = urlunsplit(urlsplit(prepared.url)._replace(scheme={"http": "ws", "https": "wss"}[scheme]))
+        adapter = self.adapter
+        scope = websocket_scope(
+            prepared,
+            root_path=adapter.root_path,
+            client=adapter.client,
+            state=adapter.state,
+            subprotocols=list(subprotocols or ()),
+        )
+        return WebSocketTestSession(
+            adapter.loop,
+            adapter.app,
+            scope,
+            timeout=timeout,
+            raise_server_exceptions=adapter.raise_server_exceptions,
+        )
+
+    # -- the loop and the lifespan ----------------------------------------------
+
+    @property
+    def portal(self) -> BlockingPortal:
+        """An anyio blocking portal into the client's event loop, the one the
+        app runs on: ``client.portal.call(async_fn, *args)`` runs a coroutine
+        function there and returns its result."""
+        return self.adapter.loop.portal
+
+    def run(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run ``await func(*args)`` on the app's event loop and return its result.
+
+        Objects the app made on its loop (a database pool in its lifespan
+        state, say) can be used here.
+        """
+        return self.portal.call(func, *args)
+
+    def __enter__(self) -> "TestClient":
+        with self._lifespan_lock:
+            if self._lifespan is not None:
+                raise RuntimeError(
+                    "this TestClient is already inside 'with' and running the app's"
+                    " lifespan; enter it once, or use a second client"
+                )
+            adapter = self.adapter
+            adapter.state = {}
+            runner = LifespanRunner(adapter.loop, adapter.app, adapter.state, self.timeout)
+            try:
+                runner.startup()
+            except BaseException:
+                adapter.loop.stop()
+                raise
+            self._lifespan = runner
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        with self._lifespan_lock:
+            runner, self._lifespan = self._lifespan, None
+            try:
+                if runner is not None:
+                    runner.shutdown()
+            finally:
+                self.adapter.state = {}
+                self.close()
+
+    def close(self) -> None:
+        """Close every adapter, which stops the event loop thread.
+
+        The client stays usable: the next request starts a new loop.
+        """
+        super().close()

@@ -1,0 +1,394 @@
+"""One HTTP request/response exchange between the test thread and the app.
+
+The app runs as a task on the client's loop (:meth:`HTTPExchange.run`); the
+test thread waits on a ``threading.Condition`` for what the app sends. Body
+chunks move from the loop to the test thread through a deque guarded by
+that condition: the loop side appends and notifies, the test side takes
+everything there is in one go. Neither side polls: the test thread sleeps in
+``Condition.wait`` and the loop side sleeps on an ``anyio.Event`` that the
+test thread sets through :meth:`LoopThread.call_soon`.
+
+When streaming, the app's ``send()`` waits while more than
+:data:`HIGH_WATER` bytes are waiting to be read, so a body of any size
+needs bounded memory. Without streaming nothing waits: the body is read
+whole, as requests does.
+
+Each wait of the test thread is bounded by the request's read timeout,
+counted afresh whenever the app makes progress.
+"""
+
+import collections
+import threading
+from collections.abc import Mapping
+import time
+from typing import Any, Deque, List, Optional, Tuple
+
+import anyio
+import anyio.lowlevel
+
+from ._body import Body
+from ._exceptions import ASGIProtocolError
+from ._loop import LoopThread
+from ._types import ASGI3App, Message, Scope
+
+#: Bytes the app may have sent ahead of a streaming reader before its
+#: ``send()`` waits.
+HIGH_WATER = 1024 * 1024
+
+#: Seconds an app has to finish after it was told ``http.disconnect``
+#: (response closed early, or timed out), before it is cancelled.
+DISCONNECT_GRACE = 1.0
+
+#: Seconds to wait for a cancelled app to finish.
+CANCEL_WAIT = 5.0
+
+_DISCONNECT: Message = {"type": "http.disconnect"}
+
+
+class ExchangeTimeout(Exception):
+    """A wait of the test thread ran out (turned into ``ReadTimeout`` by the adapter)."""
+
+    def __init__(self, waiting_for: str, timeout: float) -> None:
+        super().__init__(waiting_for, timeout)
+        self.waiting_for = waiting_for
+        self.timeout = timeout
+
+
+def _header_pairs(headers: Any, message_type: str) -> List[Tuple[bytes, bytes]]:
+    try:
+        pairs = [(name, value) for name, value in headers]
+    except (TypeError, ValueError):
+        raise ASGIProtocolError(
+            f"'{message_type}' message has headers {headers!r:.200}; they must be an"
+            " iterable of (name, value) byte-string pairs"
+        ) from None
+    for name, value in pairs:
+        if not isinstance(name, bytes) or not isinstance(value, bytes):
+            raise ASGIProtocolError(
+                f"'{message_type}' message has header ({name!r}, {value!r}); header"
+                " names and values must be bytes"
+            )
+    return pairs
+
+
+class HTTPExchange:
+    """The state of one request, shared by the app's task and the test thread.
+
+    Fields under ``_cond`` are written by the loop and read by the test
+    thread (or the other way round for ``disconnected``); everything else
+    belongs to one side only.
+    """
+
+    def __init__(
+        self,
+        loop: LoopThread,
+        app: ASGI3App,
+        scope: Scope,
+        body: Body,
+        *,
+        streaming: bool,
+        timeout: Optional[float],
+    ) -> None:
+        self._loop = loop
+        self._app = app
+        self.scope = scope
+        self._streaming = streaming
+        self.timeout = timeout
+        self._head = scope["method"] == "HEAD"
+        # loop side only
+        self._body = body
+        self._request_complete = False
+        # shared, under _cond
+        self._cond = threading.Condition(threading.Lock())
+        self.status: Optional[int] = None
+        self.headers: List[Tuple[bytes, bytes]] = []
+        self._chunks: Deque[bytes] = collections.deque()
+        self._buffered = 0
+        self.body_complete = False
+        self.finished = False
+        self.error: Optional[BaseException] = None
+        self.protocol_error: Optional[ASGIProtocolError] = None
+        self.body_error: Optional[BaseException] = None
+        self.disconnected = False
+        self.cancelled = False
+        self.template: Any = None
+        self.context: Any = None
+        self._progress = 0
+        self._disconnect_event: Optional[anyio.Event] = None
+        self._space_event: Optional[anyio.Event] = None
+        self._cancel_scope: Optional[anyio.CancelScope] = None
+
+    # -- the loop side -------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run the app to its end. Never raises: outcomes go to the shared state."""
+        error: Optional[BaseException] = None
+        try:
+            with anyio.CancelScope() as cancel_scope:
+                with self._cond:
+                    self._cancel_scope = cancel_scope
+                    if self.cancelled:
+                        cancel_scope.cancel()
+                await self._app(self.scope, self.receive, self.send)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+            error = exc
+        with self._cond:
+            self.finished = True
+            self.error = error
+            self._progress += 1
+            self._cond.notify_all()
+
+    async def receive(self) -> Message:
+        if not self._request_complete:
+            body = self._body
+            if isinstance(body, bytes):
+                self._request_complete = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            try:
+                chunk = next(body, None)
+            except BaseException as exc:
+                # The test's own body iterator failed: that is the test's
+                # error, not the app's, so it is raised in the test whatever
+                # the app does with it.
+                with self._cond:
+                    self.body_error = exc
+                raise
+            if chunk is not None:
+                return {"type": "http.request", "body": chunk, "more_body": True}
+            self._request_complete = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        with self._cond:
+            if self.disconnected:
+                event = None
+            else:
+                event = self._disconnect_event = self._disconnect_event or anyio.Event()
+        if event is not None:
+            await event.wait()
+        return dict(_DISCONNECT)
+
+    async def send(self, message: Message) -> None:
+        try:
+            if not isinstance(message, Mapping):
+                raise ASGIProtocolError(
+                    f"app sent {message!r:.200}, which is not a message: ASGI messages are dicts"
+                )
+            message_type = message.get("type")
+            wait_for_space = self._accept(message, message_type)
+        except ASGIProtocolError as exc:
+            with self._cond:
+                if self.protocol_error is None:
+                    self.protocol_error = exc
+            raise
+        if wait_for_space is not None:
+            await wait_for_space.wait()
+        elif self.disconnected:
+            # Sends after the client left are no-ops (HTTP spec 2.3), but
+            # still a checkpoint, so an app that keeps sending can be
+            # cancelled.
+            await anyio.lowlevel.checkpoint()
+
+    def _accept(self, message: Message, message_type: Any) -> Optional[anyio.Event]:
+        """Check ``message`` and record it; return an event to wait on, if any."""
+        if message_type == "http.response.start":
+            if self.status is not None:
+                raise ASGIProtocolError(
+                    "app sent 'http.response.start' twice; the response had already started"
+                    f" with status {self.status}"
+                )
+            status = message.get("status")
+            if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 999:
+                raise ASGIProtocolError(
+                    f"'http.response.start' message needs an integer 'status', got {message!r:.200}"
+                )
+            headers = _header_pairs(message.get("headers", ()), message_type)
+            with self._cond:
+                self.status, self.headers = status, headers
+                self._progress += 1
+                self._cond.notify_all()
+            return None
+        if message_type == "http.response.body":
+            if self.status is None:
+                raise ASGIProtocolError(
+                    "app sent 'http.response.body' before 'http.response.start'"
+                )
+            if self.body_complete:
+                raise ASGIProtocolError(
+                    "app sent 'http.response.body' after the response was complete"
+                    " (an earlier body message had more_body=False)"
+                )
+            body = message.get("body", b"")
+            if not isinstance(body, (bytes, bytearray, memoryview)):
+                raise ASGIProtocolError(
+                    f"'http.response.body' message has a {type(body).__name__} body; it must be bytes"
+                )
+            more_body = bool(message.get("more_body", False))
+            with self._cond:
+                if self.disconnected:
+                    return None
+                if body and not self._head:
+                    self._chunks.append(bytes(body))
+                    self._buffered += len(body)
+                if not more_body:
+                    self.body_complete = True
+                    self.disconnected = True
+                    disconnect_event = self._disconnect_event
+                else:
+                    disconnect_event = None
+                self._progress += 1
+                self._cond.notify_all()
+                space: Optional[anyio.Event] = None
+                if self._streaming and more_body and self._buffered > HIGH_WATER:
+                    space = self._space_event = anyio.Event()
+            if disconnect_event is not None:
+                disconnect_event.set()
+            return space
+        if message_type in ("http.response.debug", "http.response.template"):
+            if message_type == "http.response.debug":
+                info = message.get("info", {})
+                self.template, self.context = info.get("template"), info.get("context")
+            else:
+                self.template, self.context = message.get("template"), message.get("context")
+            return None
+        if self.status is not None and self.body_complete:
+            raise ASGIProtocolError(f"app sent {message!r:.200} after the response was complete")
+        raise ASGIProtocolError(
+            f"app sent an unknown message {message!r:.200}; an HTTP app sends"
+            " 'http.response.start' then 'http.response.body'"
+        )
+
+    # -- the test-thread side ------------------------------------------------
+
+    def start(self) -> None:
+        self._loop.spawn(self.run)
+
+    def _wait(self, done: Any, waiting_for: str, timeout: Optional[float]) -> None:
+        """Wait (holding ``_cond``) until ``done()``, the app finishes, or no
+        progress was made for ``timeout`` seconds."""
+        if timeout is None:
+            while not done() and not self.finished:
+                self._cond.wait()
+            return
+        progress = self._progress
+        deadline = time.monotonic() + timeout
+        while not done() and not self.finished:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ExchangeTimeout(waiting_for, timeout)
+            self._cond.wait(remaining)
+            if self._progress != progress:
+                progress = self._progress
+                deadline = time.monotonic() + timeout
+
+    def wait_for_start(self) -> None:
+        """Block until the response started or the app finished."""
+        with self._cond:
+            self._wait(lambda: self.status is not None, "start its response", self.timeout)
+
+    def take(self) -> Tuple[List[bytes], bool]:
+        """Every chunk received so far, waiting for at least one; and
+        whether the body is over (complete, or the app finished)."""
+        with self._cond:
+            self._wait(
+                lambda: bool(self._chunks) or self.body_complete,
+                "send the next chunk of its response body",
+                self.timeout,
+            )
+            chunks = list(self._chunks)
+            self._chunks.clear()
+            self._buffered = 0
+            over = not self._chunks and (self.body_complete or self.finished)
+            space, self._space_event = self._space_event, None
+        if space is not None:
+            self._loop.call_soon(space.set)
+        return chunks, over
+
+    def wait_until_finished(self) -> None:
+        """Block until the app has returned (background tasks included)."""
+        with self._cond:
+            self._wait(lambda: False, "finish after its response", self.timeout)
+
+    def disconnect(self) -> None:
+        """Tell the app the client has gone: ``receive()`` gives
+        ``http.disconnect`` and ``send()`` no longer waits or keeps anything."""
+        with self._cond:
+            self.disconnected = True
+            events = [self._disconnect_event, self._space_event]
+            self._space_event = None
+            self._chunks.clear()
+            self._buffered = 0
+        for event in events:
+            if event is not None:
+                self._loop.call_soon(event.set)
+
+    def cancel(self) -> None:
+        with self._cond:
+            self.cancelled = True
+            cancel_scope = self._cancel_scope
+        if cancel_scope is not None:
+            self._loop.call_soon(cancel_scope.cancel)
+
+    def abort(self) -> None:
+        """Disconnect, give the app :data:`DISCONNECT_GRACE` seconds to end,
+        then cancel it and wait (bounded) for it to finish."""
+        with self._cond:
+            if self.finished:
+                return
+        self.disconnect()
+        with self._cond:
+            self._cond.wait_for(lambda: self.finished, DISCONNECT_GRACE)
+            if self.finished:
+                return
+        self.cancel()
+        with self._cond:
+            self._cond.wait_for(lambda: self.finished, CANCEL_WAIT)
+
+    def failure(self, raise_server_exceptions: bool) -> Optional[BaseException]:
+        """What the test must see raised, now that the app has finished or
+        stopped sending; ``None`` if the response stands as it is."""
+        with self._cond:
+            if self.body_error is not None:
+                return self.body_error
+            if self.protocol_error is not None:
+                return self.protocol_error
+            error = self.error
+            if error is not None:
+                if self.cancelled and isinstance(error, anyio.get_cancelled_exc_class()):
+                    return None
+                if raise_server_exceptions or not isinstance(error, Exception):
+                    return unwrap_group(error)
+                return None
+            if not self.finished or self.cancelled or self.disconnected and not self.body_complete:
+                return None
+            if self.status is None:
+                if raise_server_exceptions:
+                    return ASGIProtocolError(
+                        "app returned without sending 'http.response.start'; an HTTP app"
+                        " must answer every request"
+                    )
+                return None
+            if not self.body_complete:
+                return ASGIProtocolError(
+                    "app returned before finishing its response body: its last"
+                    " 'http.response.body' message had more_body=True"
+                )
+            return None
+
+
+def unwrap_group(exc: BaseException) -> BaseException:
+    """The single exception inside (nested) exception groups, or ``exc``.
+
+    Task groups in the app or its middleware wrap the app's exception in an
+    ``ExceptionGroup``; the test wants to see the app's own exception.
+    Groups of several exceptions are returned as they are.
+    """
+    while any(klass.__name__ in _GROUP_NAMES for klass in type(exc).__mro__):
+        inner = getattr(exc, "exceptions", None)
+        if not isinstance(inner, (list, tuple)) or len(inner) != 1:
+            return exc
+        exc = inner[0]
+    return exc
+
+
+# The built-in groups (and the exceptiongroup backport's, of the same names),
+# anyio 3's ExceptionGroup and trio's MultiError.
+_GROUP_NAMES = frozenset({"BaseExceptionGroup", "ExceptionGroup", "MultiError"})

@@ -1,0 +1,148 @@
+"""Running an app's lifespan protocol: startup before a ``with`` block, shutdown after.
+
+An app that does not speak lifespan is recognised the way servers do it:
+it returns, or raises, *before* it has asked for the first message (for
+example Django's handler, which refuses any scope but ``http``). Such an app
+runs without lifespan. An app that took ``lifespan.startup`` and then
+raised has failed to start, and its exception is raised in the test.
+"""
+
+from typing import Any, Dict, Optional
+
+import anyio
+import anyio.abc
+
+from ._exceptions import ASGIProtocolError, LifespanError
+from ._exchange import unwrap_group
+from ._loop import LoopThread
+from ._types import ASGI3App, Message
+
+_STARTUP_REPLIES = ("lifespan.startup.complete", "lifespan.startup.failed")
+_SHUTDOWN_REPLIES = ("lifespan.shutdown.complete", "lifespan.shutdown.failed")
+
+
+class LifespanRunner:
+    """One run of the lifespan protocol, on ``loop``, writing into ``state``.
+
+    :meth:`startup` and :meth:`shutdown` are called from the test thread and
+    each waits at most ``timeout`` seconds (``None``: no limit).
+    """
+
+    def __init__(self, loop: LoopThread, app: ASGI3App, state: Dict[str, Any], timeout: Optional[float]) -> None:
+        self._loop = loop
+        self._app = app
+        self._state = state
+        self._timeout = timeout
+        self.supported = True
+        self._asked = 0
+        self._error: Optional[BaseException] = None
+        self._inbox_send: Any = None
+        self._inbox_receive: Any = None
+        self._outbox_send: Any = None
+        self._outbox_receive: Any = None
+        self._done: Optional[anyio.Event] = None
+
+    # -- on the loop ------------------------------------------------------
+
+    async def _run(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self._state}
+        try:
+            await self._app(scope, self._receive, self._send)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+            self._error = exc
+        finally:
+            assert self._done is not None
+            self._done.set()
+            await self._outbox_send.aclose()
+
+    async def _receive(self) -> Message:
+        self._asked += 1
+        message: Message = await self._inbox_receive.receive()
+        return message
+
+    async def _send(self, message: Message) -> None:
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind not in _STARTUP_REPLIES + _SHUTDOWN_REPLIES:
+            raise ASGIProtocolError(f"app sent {message!r:.200} during lifespan; expected one of {_STARTUP_REPLIES + _SHUTDOWN_REPLIES}")
+        await self._outbox_send.send(message)
+
+    async def _begin(self) -> None:
+        self._inbox_send, self._inbox_receive = anyio.create_memory_object_stream(1)
+        self._outbox_send, self._outbox_receive = anyio.create_memory_object_stream(1)
+        self._done = anyio.Event()
+
+    async def _exchange(self, request: str, replies: tuple) -> Optional[Message]:
+        """Send ``request``; return the app's reply, or ``None`` if it ended first."""
+        with anyio.fail_after(self._timeout) if self._timeout is not None else _no_limit():
+            await self._inbox_send.send({"type": request})
+            try:
+                message: Message = await self._outbox_receive.receive()
+            except anyio.EndOfStream:
+                return None
+            if message["type"] not in replies:
+                raise ASGIProtocolError(f"app replied {message!r:.200} to '{request}'; expected one of {replies}")
+            if message["type"].endswith(".failed"):
+                # Frameworks re-raise the exception after reporting it: wait
+                # for the app to end so the test can see that exception.
+                assert self._done is not None
+                await self._done.wait()
+            return message
+
+    # -- from the test thread ----------------------------------------------
+
+    def _call(self, func: Any, *args: Any) -> Any:
+        try:
+            return self._loop.portal.call(func, *args)
+        except TimeoutError:
+            raise TimeoutError(
+                f"the app did not finish its lifespan {func.__name__.strip('_')} within"
+                f" {self._timeout:g} seconds"
+            ) from None
+
+    def startup(self) -> None:
+        """Run startup; raise the app's exception, or :class:`LifespanError`, if it failed."""
+        self._loop.portal.call(self._begin)
+        self._loop.portal.start_task_soon(self._run)
+        message = self._call(self._startup)
+        if message is None:
+            if self._asked == 0 or self._error is None:
+                # Never asked for lifespan.startup: lifespan is not supported.
+                self.supported = False
+                return
+            raise unwrap_group(self._error)
+        if message["type"] == "lifespan.startup.failed":
+            self._raise_failure(message, "startup")
+
+    def shutdown(self) -> None:
+        """Run shutdown; raise the app's exception, or :class:`LifespanError`, if it failed."""
+        if not self.supported:
+            return
+        message = self._call(self._shutdown)
+        if message is None:
+            if self._error is not None:
+                raise unwrap_group(self._error)
+            return
+        if message["type"] == "lifespan.shutdown.failed":
+            self._raise_failure(message, "shutdown")
+
+    async def _startup(self) -> Optional[Message]:
+        return await self._exchange("lifespan.startup", _STARTUP_REPLIES)
+
+    async def _shutdown(self) -> Optional[Message]:
+        assert self._done is not None
+        if self._done.is_set():
+            return None
+        return await self._exchange("lifespan.shutdown", _SHUTDOWN_REPLIES)
+
+    def _raise_failure(self, message: Message, phase: str) -> None:
+        if self._error is not None:
+            raise unwrap_group(self._error)
+        raise LifespanError(f"lifespan {phase} failed: {message.get('message', '')}".rstrip(": "))
+
+
+class _no_limit:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None

@@ -1,0 +1,243 @@
+"""Turning an exchange into a real ``requests.Response``.
+
+The body is handed to urllib3's ``HTTPResponse`` as a file-like object that
+reads from the exchange, so that ``iter_content``, ``iter_lines``,
+``raw.read()``, gzip and deflate decoding and cookie extraction all run
+through the same code as against a real server.
+
+urllib3 turns an ``OSError`` raised by the file object into its own
+``ProtocolError``. The reader therefore raises app exceptions and timeouts
+inside a private carrier, and :class:`ASGIHTTPResponse` takes them out
+again, so the test sees the app's own exception (or requests'
+``ReadTimeout``) unchanged.
+"""
+
+import http
+import http.client
+from typing import Any, Callable, Iterator, List, Optional
+
+import requests
+from requests.cookies import extract_cookies_to_jar
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+from urllib3 import HTTPResponse
+from urllib3._collections import HTTPHeaderDict
+
+from ._exchange import ExchangeTimeout, HTTPExchange
+
+
+class _Carried(Exception):
+    """Carries an exception through urllib3's error handling untouched."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(exc)
+        self.exc = exc
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+class _OriginalResponse:
+    """What urllib3 and requests look at on ``http.client.HTTPResponse``:
+    the header message (for cookies) and whether it is closed."""
+
+    def __init__(self, msg: http.client.HTTPMessage) -> None:
+        self.msg = msg
+        self.closed = False
+
+    def isclosed(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class BodyReader:
+    """The response body as a file object, reading from the exchange.
+
+    At the end of the body it waits for the app to return (so background
+    tasks have run, as with the old client) and raises whatever the test
+    must see. ``close()`` before the end tells the app the client left.
+    """
+
+    def __init__(
+        self,
+        exchange: HTTPExchange,
+        raise_server_exceptions: bool,
+        timeout_error: Callable[[ExchangeTimeout], BaseException],
+    ) -> None:
+        self._exchange = exchange
+        self._raise_server_exceptions = raise_server_exceptions
+        self._timeout_error = timeout_error
+        self._chunks: List[bytes] = []
+        self._eof = False
+        self.closed = False
+
+    def _fill(self) -> None:
+        """Append at least one chunk to the buffer, or reach the end."""
+        exchange = self._exchange
+        try:
+            chunks, over = exchange.take()
+            self._chunks.extend(chunks)
+            if over:
+                self._eof = True
+                exchange.wait_until_finished()
+        except ExchangeTimeout as exc:
+            self._eof = True
+            exchange.abort()
+            raise _Carried(self._timeout_error(exc)) from None
+        if self._eof:
+            failure = exchange.failure(self._raise_server_exceptions)
+            if failure is not None:
+                raise _Carried(failure)
+
+    def read(self, amt: Optional[int] = None) -> bytes:
+        if amt is None or amt < 0:
+            while not self._eof:
+                self._fill()
+            data = b"".join(self._chunks)
+            self._chunks.clear()
+        else:
+            while not self._chunks and not self._eof:
+                self._fill()
+            data = self._take(amt)
+        if self._eof and not self._chunks:
+            self.closed = True
+        return data
+
+    def read1(self, amt: Optional[int] = None) -> bytes:
+        """What has arrived, up to ``amt`` bytes, waiting only if nothing
+        has; ``b""`` at the end."""
+        while not self._chunks and not self._eof:
+            self._fill()
+        if amt is None or amt < 0:
+            data = b"".join(self._chunks)
+            self._chunks.clear()
+        else:
+            data = self._take(amt)
+        if self._eof and not self._chunks:
+            self.closed = True
+        return data
+
+    def _take(self, amt: int) -> bytes:
+        chunks = self._chunks
+        if not chunks:
+            return b""
+        first = chunks[0]
+        if len(first) <= amt and len(chunks) == 1:
+            chunks.clear()
+            return first
+        data = b"".join(chunks)
+        chunks[:] = [data[amt:]] if len(data) > amt else []
+        return data[:amt]
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._chunks.clear()
+        exchange = self._exchange
+        if not self._eof:
+            self._eof = True
+            exchange.abort()
+            failure = exchange.failure(self._raise_server_exceptions)
+            if failure is not None:
+                raise failure
+
+
+class ASGIHTTPResponse(HTTPResponse):  # type: ignore[misc]
+    """urllib3's response, unwrapping what the body reader carried.
+
+    A body without ``Content-Length`` is what a server would send chunked,
+    and urllib3 streams a chunked body chunk by chunk, as it arrives. So
+    does :meth:`stream` here, one ASGI body message at a time: that is what
+    makes ``iter_content``/``iter_lines`` read an endless event stream event
+    by event. A body with ``Content-Length`` streams as urllib3 streams it
+    from a socket, filling each ``amt``.
+    """
+
+    #: Set when the body has no ``Content-Length``.
+    asgi_chunked = False
+
+    def read(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().read(*args, **kwargs)
+        except _Carried as carried:
+            exc = carried.exc
+        raise exc
+
+    def stream(self, amt: Optional[int] = 2**16, decode_content: Optional[bool] = None) -> Iterator[bytes]:
+        if not self.asgi_chunked:
+            yield from super().stream(amt, decode_content)
+            return
+        if decode_content is None:
+            decode_content = self.decode_content
+        reader = self._fp
+        self._init_decoder()
+        while True:
+            try:
+                data = reader.read1(amt)
+            except _Carried as carried:
+                exc = carried.exc
+                break
+            if not data:
+                if decode_content:
+                    data = self._flush_decoder()
+                    if data:
+                        yield data
+                return
+            if decode_content:
+                data = self._decode(data, True, False)
+            if data:
+                yield data
+        raise exc
+
+
+def _header_message(headers: List[Any]) -> http.client.HTTPMessage:
+    msg = http.client.HTTPMessage()
+    for name, value in headers:
+        msg[name] = value
+    return msg
+
+
+def build_response(
+    adapter: requests.adapters.BaseAdapter,
+    request: requests.PreparedRequest,
+    status: int,
+    raw_headers: List[Any],
+    reader: Any,
+) -> requests.Response:
+    """A ``requests.Response`` reading its body from ``reader``."""
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers]
+    raw = ASGIHTTPResponse(
+        body=reader,
+        headers=HTTPHeaderDict(headers),
+        status=status,
+        version=11,
+        reason=reason_phrase(status),
+        preload_content=False,
+        decode_content=False,
+        original_response=_OriginalResponse(_header_message(headers)),
+        request_method=request.method,
+        enforce_content_length=False,
+    )
+    raw.asgi_chunked = "content-length" not in raw.headers
+    response = requests.Response()
+    response.status_code = status
+    response.headers = CaseInsensitiveDict(raw.headers)
+    response.encoding = get_encoding_from_headers(response.headers)
+    response.raw = raw
+    response.reason = raw.reason
+    assert request.url is not None
+    response.url = request.url
+    response.request = request
+    response.connection = adapter
+    extract_cookies_to_jar(response.cookies, request, raw)
+    return response

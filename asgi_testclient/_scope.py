@@ -1,0 +1,140 @@
+"""Building ASGI connection scopes from prepared requests.
+
+``root_path`` is passed through as the scope key and nothing more: the path
+the test asks for is the path the app receives. That is what the old
+requests-based Starlette client did, and frameworks that route on
+``root_path`` (Starlette strips it from ``path`` when ``path`` starts with
+it) accept both ``client.get("/users")`` and ``client.get("/api/users")``
+under ``root_path="/api"``. To test exactly what a server behind a
+prefix-stripping proxy sends (``path`` including the root path, as uvicorn
+does), request the full path.
+"""
+
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple, Union
+from urllib.parse import unquote, urlsplit
+
+import requests
+
+from ._types import Scope
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+#: ``spec_version`` of the HTTP scope. 2.3, not 2.4: after the client has
+#: gone, ``send`` is a silent no-op and the app learns of it from
+#: ``receive()``, which is what lets a streaming app stop at once instead of
+#: at its next write.
+HTTP_SPEC_VERSION = "2.3"
+WEBSOCKET_SPEC_VERSION = "2.4"
+
+Address = Sequence[Union[str, int]]
+RawHeaders = List[Tuple[bytes, bytes]]
+
+
+def _encode_header(name: Union[str, bytes], value: Union[str, bytes]) -> Tuple[bytes, bytes]:
+    try:
+        raw_name = name.encode("latin-1") if isinstance(name, str) else bytes(name)
+        raw_value = value.encode("latin-1") if isinstance(value, str) else bytes(value)
+    except UnicodeEncodeError:
+        raise requests.exceptions.InvalidHeader(
+            f"header {name!r}: {value!r} has characters outside latin-1; HTTP"
+            " headers are latin-1, so encode the value (for example with"
+            " urllib.parse.quote) before sending it"
+        ) from None
+    if b"\r" in raw_value or b"\n" in raw_value or b"\r" in raw_name or b"\n" in raw_name:
+        raise requests.exceptions.InvalidHeader(
+            f"header {name!r}: {value!r} contains a CR or LF character, which"
+            " would split it into several headers"
+        )
+    if not raw_name or b":" in raw_name or b" " in raw_name:
+        raise requests.exceptions.InvalidHeader(f"header name {name!r} is not a valid HTTP token")
+    return raw_name.lower(), raw_value
+
+
+def encode_headers(headers: Mapping[Any, Any], host: bytes) -> RawHeaders:
+    """Lower-cased byte pairs in the request's order, ``host`` first."""
+    raw = [_encode_header(name, value) for name, value in headers.items()]
+    if not any(name == b"host" for name, _ in raw):
+        raw.insert(0, (b"host", host))
+    return raw
+
+
+def connection_scope(
+    request: requests.PreparedRequest,
+    *,
+    scope_type: str,
+    root_path: str,
+    client: Address,
+    state: Dict[str, Any],
+) -> Scope:
+    """The keys an HTTP and a websocket scope share, from ``request``."""
+    assert request.url is not None
+    url = request.url
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise requests.exceptions.InvalidSchema(
+            f"asgi_testclient cannot send {url!r}: the scheme must be http, https, ws or wss"
+        )
+    default_port = DEFAULT_PORTS[scheme]
+    try:
+        port = parts.port or default_port
+    except ValueError as exc:
+        raise requests.exceptions.InvalidURL(f"{url!r}: {exc}") from None
+    hostname = parts.hostname or ""
+    host_header = parts.netloc.rpartition("@")[2]
+    if port == default_port and parts.port is not None:
+        host_header = host_header.rpartition(":")[0]
+    raw_path = parts.path or "/"
+    return {
+        "type": scope_type,
+        "asgi": {
+            "version": "3.0",
+            "spec_version": HTTP_SPEC_VERSION if scope_type == "http" else WEBSOCKET_SPEC_VERSION,
+        },
+        "http_version": "1.1",
+        "scheme": scheme,
+        "path": unquote(raw_path),
+        "raw_path": raw_path.encode("ascii", "surrogateescape"),
+        "query_string": parts.query.encode("utf-8"),
+        "root_path": root_path,
+        "headers": encode_headers(request.headers, host_header.encode("latin-1")),
+        "client": list(client),
+        "server": [hostname, port],
+        "state": dict(state),
+    }
+
+
+def http_scope(
+    request: requests.PreparedRequest,
+    *,
+    root_path: str,
+    client: Address,
+    state: Dict[str, Any],
+) -> Scope:
+    """The ``http`` scope for ``request``."""
+    scope = connection_scope(request, scope_type="http", root_path=root_path, client=client, state=state)
+    if scope["scheme"] not in ("http", "https"):
+        raise requests.exceptions.InvalidSchema(
+            f"{request.url!r} is a websocket URL; open it with client.websocket_connect()"
+        )
+    assert request.method is not None
+    scope["method"] = request.method.upper()
+    # Starlette's Jinja2Templates reports what it rendered through the debug
+    # extension (0.21 and later) or the template one (the old client's).
+    scope["extensions"] = {"http.response.debug": {}, "http.response.template": {}}
+    return scope
+
+
+def websocket_scope(
+    request: requests.PreparedRequest,
+    *,
+    root_path: str,
+    client: Address,
+    state: Dict[str, Any],
+    subprotocols: Iterable[str] = (),
+) -> Scope:
+    """The ``websocket`` scope for a handshake ``request`` (its URL ws:// or wss://)."""
+    scope = connection_scope(request, scope_type="websocket", root_path=root_path, client=client, state=state)
+    scope["subprotocols"] = list(subprotocols)
+    scope["extensions"] = {"websocket.http.response": {}}
+    return scope
