@@ -16,7 +16,7 @@ from urllib3.util import Timeout
 
 from ._app import as_asgi3
 from ._body import request_body
-from ._exchange import ExchangeTimeout, HTTPExchange
+from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
 from ._loop import LoopThread
 from ._response import BodyReader, build_response
 from ._scope import Address, http_scope
@@ -117,7 +117,7 @@ class ASGIAdapter(BaseAdapter):  # type: ignore[misc]
         try:
             exchange.wait_for_start()
         except ExchangeTimeout as exc:
-            exchange.abort()
+            exchange.abort(TIMEOUT_GRACE)
             raise timeout_error(exc) from None
         status = exchange.status
         if status is None:  # the app finished without starting a response

@@ -36,8 +36,12 @@ from ._types import ASGI3App, Message, Scope
 HIGH_WATER = 1024 * 1024
 
 #: Seconds an app has to finish after it was told ``http.disconnect``
-#: (response closed early, or timed out), before it is cancelled.
+#: because the test closed a streamed response early, before it is
+#: cancelled.
 DISCONNECT_GRACE = 1.0
+
+#: The same, after a timeout: the app has had its time already.
+TIMEOUT_GRACE = 0.1
 
 #: Seconds to wait for a cancelled app to finish.
 CANCEL_WAIT = 5.0
@@ -327,15 +331,15 @@ class HTTPExchange:
         if cancel_scope is not None:
             self._loop.call_soon(cancel_scope.cancel)
 
-    def abort(self) -> None:
-        """Disconnect, give the app :data:`DISCONNECT_GRACE` seconds to end,
-        then cancel it and wait (bounded) for it to finish."""
+    def abort(self, grace: float = DISCONNECT_GRACE) -> None:
+        """Disconnect, give the app ``grace`` seconds to end, then cancel it
+        and wait (bounded) for it to finish."""
         with self._cond:
             if self.finished:
                 return
         self.disconnect()
         with self._cond:
-            self._cond.wait_for(lambda: self.finished, DISCONNECT_GRACE)
+            self._cond.wait_for(lambda: self.finished, grace)
             if self.finished:
                 return
         self.cancel()

@@ -23,7 +23,7 @@ from requests.utils import get_encoding_from_headers
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
-from ._exchange import ExchangeTimeout, HTTPExchange
+from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
 
 
 class _Carried(Exception):
@@ -88,7 +88,7 @@ class BodyReader:
                 exchange.wait_until_finished()
         except ExchangeTimeout as exc:
             self._eof = True
-            exchange.abort()
+            exchange.abort(TIMEOUT_GRACE)
             raise _Carried(self._timeout_error(exc)) from None
         if self._eof:
             failure = exchange.failure(self._raise_server_exceptions)

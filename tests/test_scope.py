@@ -1,0 +1,162 @@
+"""The HTTP scope the app receives, key by key."""
+
+import pytest
+import requests
+
+from asgi_testclient import ASGIAdapter, TestClient
+
+from .apps import Recorder
+
+
+def test_every_scope_key(make_client):
+    app = Recorder()
+    client = make_client(app)
+    client.get("/caf%C3%A9/a%2Fb?x=1&y=%20z", headers={"X-Custom": "v"})
+    scope = app.scope
+    assert set(scope) == {
+        "type", "asgi", "http_version", "method", "scheme", "path", "raw_path",
+        "query_string", "root_path", "headers", "client", "server", "state", "extensions",
+    }
+    assert scope["type"] == "http"
+    assert scope["asgi"] == {"version": "3.0", "spec_version": "2.3"}
+    assert scope["http_version"] == "1.1"
+    assert scope["method"] == "GET"
+    assert scope["scheme"] == "http"
+    assert scope["path"] == "/café/a/b"
+    assert scope["raw_path"] == b"/caf%C3%A9/a%2Fb"
+    assert scope["query_string"] == b"x=1&y=%20z"
+    assert scope["root_path"] == ""
+    assert scope["client"] == ["testclient", 50000]
+    assert scope["server"] == ["testserver", 80]
+    assert scope["state"] == {}
+    assert "http.response.debug" in scope["extensions"]
+
+
+def test_headers_are_lowercased_byte_pairs_in_order_with_host_first(make_client):
+    app = Recorder()
+    client = make_client(app)
+    client.get("/", headers={"X-One": "1", "X-Two": "2"})
+    headers = app.scope["headers"]
+    assert all(isinstance(k, bytes) and isinstance(v, bytes) for k, v in headers)
+    assert headers[0] == (b"host", b"testserver")
+    names = [k for k, _ in headers]
+    assert names == [k.lower() for k in names]
+    assert names.index(b"x-one") < names.index(b"x-two")
+    assert (b"user-agent", b"testclient") in headers
+
+
+def test_explicit_host_header_is_kept(make_client):
+    app = Recorder()
+    make_client(app).get("/", headers={"Host": "example.org"})
+    assert [v for k, v in app.scope["headers"] if k == b"host"] == [b"example.org"]
+
+
+@pytest.mark.parametrize(
+    "url, server, host",
+    [
+        ("http://testserver/", ["testserver", 80], b"testserver"),
+        ("http://testserver:8000/", ["testserver", 8000], b"testserver:8000"),
+        ("https://example.org/", ["example.org", 443], b"example.org"),
+        ("https://example.org:443/", ["example.org", 443], b"example.org"),
+        ("http://user:pw@[::1]:9000/", ["::1", 9000], b"[::1]:9000"),
+    ],
+)
+def test_server_and_host_come_from_the_url(make_client, url, server, host):
+    app = Recorder()
+    make_client(app).get(url)
+    assert app.scope["server"] == server
+    assert app.scope["scheme"] == url.split(":")[0]
+    assert dict(app.scope["headers"])[b"host"] == host
+
+
+def test_client_address_can_be_set(make_client):
+    app = Recorder()
+    make_client(app, client=("203.0.113.7", 4321)).get("/")
+    assert app.scope["client"] == ["203.0.113.7", 4321]
+
+
+def test_raw_path_never_carries_the_query(make_client):
+    app = Recorder()
+    make_client(app).get("/p", params={"q": "a b", "r": ["1", "2"]})
+    assert app.scope["raw_path"] == b"/p"
+    assert app.scope["query_string"] == b"q=a+b&r=1&r=2"
+
+
+def test_asgi2_apps_work(make_client):
+    seen = []
+
+    class ASGI2App:
+        def __init__(self, scope):
+            self.scope = scope
+
+        async def __call__(self, receive, send):
+            seen.append(self.scope["path"])
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+    def asgi2_function(scope):
+        async def instance(receive, send):
+            seen.append(scope["path"])
+            await send({"type": "http.response.start", "status": 202, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        return instance
+
+    assert make_client(ASGI2App).get("/a").status_code == 204
+    assert make_client(asgi2_function).get("/b").status_code == 202
+    assert seen == ["/a", "/b"]
+
+
+def test_adapter_mounts_on_a_plain_session(backend):
+    app = Recorder()
+    adapter = ASGIAdapter(app, backend=backend[0], backend_options=backend[1])
+    session = requests.Session()
+    session.mount("http://app/", adapter)
+    try:
+        response = session.post("http://app/x", json={"a": 1})
+        assert response.status_code == 200
+        assert app.scope["server"] == ["app", 80]
+        assert app.body == b'{"a": 1}'
+    finally:
+        session.close()
+
+
+def test_base_url_path_prefix_is_kept(make_client):
+    app = Recorder()
+    client = make_client(app, base_url="http://testserver/api/v1")
+    client.get("/users")
+    assert app.scope["path"] == "/api/v1/users"
+    client.get("items?x=1")
+    assert app.scope["path"] == "/api/v1/items"
+    assert app.scope["query_string"] == b"x=1"
+    client.get("http://other/abs")
+    assert app.scope["path"] == "/abs"
+    assert app.scope["server"] == ["other", 80]
+
+
+def test_base_url_with_https_and_port(make_client):
+    app = Recorder()
+    make_client(app, base_url="https://example.com:8443").get("/")
+    assert app.scope["scheme"] == "https"
+    assert app.scope["server"] == ["example.com", 8443]
+
+
+def test_root_path_is_only_the_scope_key(make_client):
+    app = Recorder()
+    client = make_client(app, root_path="/mounted")
+    client.get("/users")
+    assert app.scope["root_path"] == "/mounted"
+    assert app.scope["path"] == "/users"
+
+
+def test_app_that_is_not_callable_is_refused_at_construction():
+    with pytest.raises(TypeError, match="not callable"):
+        TestClient(object())
+
+
+def test_app_with_a_wrong_signature_is_refused_at_construction():
+    def not_an_app(a, b):
+        return None
+
+    with pytest.raises(TypeError, match="needs an ASGI application"):
+        TestClient(not_an_app)
