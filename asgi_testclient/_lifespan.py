@@ -53,7 +53,10 @@ class LifespanRunner:
         finally:
             assert self._done is not None
             self._done.set()
-            await self._outbox_send.aclose()
+            # Nothing more can be said once the app has ended: close every
+            # end, so a waiting reader sees the end and anyio sees no leak.
+            for stream in (self._outbox_send, self._outbox_receive, self._inbox_send, self._inbox_receive):
+                await stream.aclose()
 
     async def _receive(self) -> Message:
         self._asked += 1
@@ -74,11 +77,11 @@ class LifespanRunner:
     async def _exchange(self, request: str, replies: tuple) -> Optional[Message]:
         """Send ``request``; return the app's reply, or ``None`` if it ended first."""
         with anyio.fail_after(self._timeout) if self._timeout is not None else _no_limit():
-            await self._inbox_send.send({"type": request})
             try:
+                await self._inbox_send.send({"type": request})
                 message: Message = await self._outbox_receive.receive()
-            except anyio.EndOfStream:
-                return None
+            except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
+                return None  # the app has ended
             if message["type"] not in replies:
                 raise ASGIProtocolError(f"app replied {message!r:.200} to '{request}'; expected one of {replies}")
             if message["type"].endswith(".failed"):

@@ -75,10 +75,15 @@ class BodyReader:
         self._timeout_error = timeout_error
         self._chunks: List[bytes] = []
         self._eof = False
+        self._failure: Optional[BaseException] = None
         self.closed = False
 
     def _fill(self) -> None:
-        """Append at least one chunk to the buffer, or reach the end."""
+        """Append at least one chunk to the buffer, or reach the end.
+
+        A failure found at the end is raised once the chunks before it
+        have been read.
+        """
         exchange = self._exchange
         try:
             chunks, over = exchange.take()
@@ -89,39 +94,54 @@ class BodyReader:
         except ExchangeTimeout as exc:
             self._eof = True
             exchange.abort(TIMEOUT_GRACE)
-            raise _Carried(self._timeout_error(exc)) from None
+            self._failure = self._timeout_error(exc)
+            return
         if self._eof:
-            failure = exchange.failure(self._raise_server_exceptions)
-            if failure is not None:
-                raise _Carried(failure)
+            self._failure = exchange.failure(self._raise_server_exceptions)
+
+    def _ready(self) -> bool:
+        """Fill until there is data or the end; raise a failure found at
+        the end once no data is left before it."""
+        while not self._chunks and not self._eof:
+            self._fill()
+        if not self._chunks and self._failure is not None:
+            failure, self._failure = self._failure, None
+            self.closed = True
+            raise _Carried(failure)
+        return bool(self._chunks)
 
     def read(self, amt: Optional[int] = None) -> bytes:
         if amt is None or amt < 0:
             while not self._eof:
                 self._fill()
+            if self._failure is not None:
+                self._chunks.clear()
+            self._ready()
             data = b"".join(self._chunks)
             self._chunks.clear()
         else:
-            while not self._chunks and not self._eof:
-                self._fill()
+            self._ready()
             data = self._take(amt)
-        if self._eof and not self._chunks:
-            self.closed = True
+        self._close_at_end()
         return data
 
     def read1(self, amt: Optional[int] = None) -> bytes:
         """What has arrived, up to ``amt`` bytes, waiting only if nothing
         has; ``b""`` at the end."""
-        while not self._chunks and not self._eof:
-            self._fill()
+        self._ready()
         if amt is None or amt < 0:
             data = b"".join(self._chunks)
             self._chunks.clear()
         else:
             data = self._take(amt)
-        if self._eof and not self._chunks:
-            self.closed = True
+        self._close_at_end()
         return data
+
+    def _close_at_end(self) -> None:
+        # urllib3 stops reading once the file is closed: stay open while a
+        # failure is still to be raised.
+        if self._eof and not self._chunks and self._failure is None:
+            self.closed = True
 
     def _take(self, amt: int) -> bytes:
         chunks = self._chunks
