@@ -2,7 +2,7 @@
 
 import threading
 import weakref
-from http.cookiejar import DefaultCookiePolicy
+from http.cookiejar import DefaultCookiePolicy, request_host
 from typing import Any, Callable, Dict, Iterable, Optional, Sequence, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,17 +28,45 @@ USE_CLIENT_DEFAULT: Any = _Unset()
 
 
 class TestServerCookiePolicy(DefaultCookiePolicy):
-    """The standard policy, except that the app counts as a secure origin.
+    """The standard policy, with two changes for a test server.
 
-    Browsers treat ``http://localhost`` as secure and send it ``Secure``
-    cookies; the app under test is the same kind of trusted origin, so
-    ``Secure`` cookies set over ``http://testserver`` come back to it. Use
-    ``client.cookies.set_policy(http.cookiejar.DefaultCookiePolicy())`` to
-    test that a ``Secure`` cookie is withheld over plain HTTP.
+    * The app counts as a secure origin. Browsers treat ``http://localhost``
+      as secure and send it ``Secure`` cookies; the app under test is the
+      same kind of trusted origin, so ``Secure`` cookies set over
+      ``http://testserver`` come back to it. To test that a ``Secure``
+      cookie is withheld over plain HTTP, use
+      ``client.cookies.set_policy(TestServerCookiePolicy(secure_origin=False))``.
+    * A cookie whose ``Domain`` is exactly the request's host is accepted and
+      sent back even when that host has no dot (``Domain=testserver``), which
+      the standard policy of Python 3.11 and older refuses.
     """
 
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    def __init__(self, *, secure_origin: bool = True, **options: Any) -> None:
+        super().__init__(**options)
+        self.secure_origin = secure_origin
+
     def return_ok_secure(self, cookie: Any, request: Any) -> bool:
-        return True
+        return self.secure_origin or bool(super().return_ok_secure(cookie, request))
+
+    def set_ok_domain(self, cookie: Any, request: Any) -> bool:
+        if cookie.domain_specified and _is_own_host(cookie.domain, request) and not self.is_blocked(cookie.domain):
+            return True
+        return bool(super().set_ok_domain(cookie, request))
+
+    def return_ok_domain(self, cookie: Any, request: Any) -> bool:
+        if _is_own_host(cookie.domain, request):
+            return True
+        return bool(super().return_ok_domain(cookie, request))
+
+
+def _has_cookie_header(*header_maps: Any) -> bool:
+    return any(name.lower() == "cookie" for headers in header_maps if headers for name in headers)
+
+
+def _is_own_host(domain: str, request: Any) -> bool:
+    return domain.lstrip(".").lower() == request_host(request)
 
 
 class TestClient(requests.Session):
@@ -120,6 +148,22 @@ class TestClient(requests.Session):
         else:
             path = f"{prefix}/{url.lstrip('/')}"
         return urlunsplit((base.scheme, base.netloc, "", "", "")) + path
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """As in requests, but cookies are chosen by this client's cookie policy.
+
+        requests copies the session's cookies into a new jar, with the
+        standard policy, for every request; the ``Cookie`` header is made
+        again here with the policy of ``client.cookies``.
+        """
+        prepared = super().prepare_request(request)
+        jar = prepared._cookies  # type: ignore[attr-defined]
+        policy = self.cookies._policy  # CookieJar keeps it there; it has no getter
+        if len(jar) and not _has_cookie_header(request.headers, self.headers):
+            jar.set_policy(policy)
+            prepared.headers.pop("Cookie", None)
+            prepared.prepare_cookies(jar)
+        return prepared
 
     def request(  # type: ignore[override]
         self,
