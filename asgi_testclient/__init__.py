@@ -1,7 +1,8 @@
 """A requests-compatible test client for ASGI applications."""
 
 from ._adapter import ASGIAdapter
-from ._client import USE_CLIENT_DEFAULT, TestClient, TestServerCookiePolicy
+from ._client import USE_CLIENT_DEFAULT, TestClient
+from ._cookies import TestServerCookiePolicy
 from ._exceptions import (
     ASGIProtocolError,
     LifespanError,

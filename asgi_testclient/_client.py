@@ -2,7 +2,6 @@
 
 import threading
 import weakref
-from http.cookiejar import DefaultCookiePolicy, request_host
 from typing import Any, Callable, Dict, Iterable, Optional, Sequence, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
@@ -10,6 +9,7 @@ import requests
 from anyio.from_thread import BlockingPortal
 
 from ._adapter import ASGIAdapter, TimeoutArg
+from ._cookies import TestServerCookiePolicy
 from ._lifespan import LifespanRunner
 from ._scope import Address, websocket_scope
 from ._types import ASGIApp
@@ -27,46 +27,9 @@ class _Unset:
 USE_CLIENT_DEFAULT: Any = _Unset()
 
 
-class TestServerCookiePolicy(DefaultCookiePolicy):
-    """The standard policy, with two changes for a test server.
-
-    * The app counts as a secure origin. Browsers treat ``http://localhost``
-      as secure and send it ``Secure`` cookies; the app under test is the
-      same kind of trusted origin, so ``Secure`` cookies set over
-      ``http://testserver`` come back to it. To test that a ``Secure``
-      cookie is withheld over plain HTTP, use
-      ``client.cookies.set_policy(TestServerCookiePolicy(secure_origin=False))``.
-    * A cookie whose ``Domain`` is exactly the request's host is accepted and
-      sent back even when that host has no dot (``Domain=testserver``), which
-      the standard policy of Python 3.11 and older refuses.
-    """
-
-    __test__ = False  # not a test class, whatever pytest thinks of the name
-
-    def __init__(self, *, secure_origin: bool = True, **options: Any) -> None:
-        super().__init__(**options)
-        self.secure_origin = secure_origin
-
-    def return_ok_secure(self, cookie: Any, request: Any) -> bool:
-        return self.secure_origin or bool(super().return_ok_secure(cookie, request))
-
-    def set_ok_domain(self, cookie: Any, request: Any) -> bool:
-        if cookie.domain_specified and _is_own_host(cookie.domain, request) and not self.is_blocked(cookie.domain):
-            return True
-        return bool(super().set_ok_domain(cookie, request))
-
-    def return_ok_domain(self, cookie: Any, request: Any) -> bool:
-        if _is_own_host(cookie.domain, request):
-            return True
-        return bool(super().return_ok_domain(cookie, request))
-
-
 def _has_cookie_header(*header_maps: Any) -> bool:
     return any(name.lower() == "cookie" for headers in header_maps if headers for name in headers)
 
-
-def _is_own_host(domain: str, request: Any) -> bool:
-    return domain.lstrip(".").lower() == request_host(request)
 
 
 class TestClient(requests.Session):

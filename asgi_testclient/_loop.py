@@ -19,6 +19,7 @@ when the client is garbage-collected).
 
 import collections
 import threading
+import warnings
 from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Tuple
 
 import anyio
@@ -82,6 +83,8 @@ class LoopThread:
         with self._lock:
             if self._run is not None:
                 return
+            if self.backend == "trio":
+                _import_trio()
             run = _Run()
             run.thread = threading.Thread(
                 target=self._main, args=(run,), name="asgi_testclient-loop", daemon=True
@@ -197,6 +200,16 @@ class LoopThread:
             run.call_soon(func, *args)
         except RuntimeError:  # pragma: no cover - the loop ended meanwhile
             pass
+
+
+def _import_trio() -> None:
+    # trio 0.21 and 0.22 warn on import when another sys.excepthook is
+    # installed, as the exceptiongroup backport does on Python < 3.11; under
+    # -W error that would fail a legacy suite at its first request. The
+    # warning is harmless here (the client reports exceptions itself).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "You seem to already have a custom sys.excepthook", RuntimeWarning)
+        import trio  # noqa: F401
 
 
 def _threadsafe_scheduler(backend: str) -> Callable[..., Any]:

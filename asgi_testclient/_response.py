@@ -23,6 +23,7 @@ from requests.utils import get_encoding_from_headers
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
+from ._cookies import TestServerCookiePolicy
 from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
 
 
@@ -259,5 +260,6 @@ def build_response(
     response.url = request.url
     response.request = request
     response.connection = adapter
+    response.cookies.set_policy(TestServerCookiePolicy())
     extract_cookies_to_jar(response.cookies, request, raw)
     return response

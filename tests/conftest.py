@@ -55,8 +55,12 @@ def _alive_threads() -> List[threading.Thread]:
     return [
         thread
         for thread in threading.enumerate()
-        if thread.is_alive() and not thread.name.startswith("Trio thread")
+        if thread.is_alive() and not thread.name.startswith(TRIO_CACHE_THREADS)
     ]
+
+
+# The names trio gives its cached worker threads (0.21 to 0.22, and since).
+TRIO_CACHE_THREADS = ("Trio worker thread", "Trio thread")
 
 
 @pytest.fixture(autouse=True)
