@@ -115,20 +115,34 @@ class ASGIAdapter(BaseAdapter):  # type: ignore[misc]
 
         exchange.start()
         try:
-            exchange.wait_for_start()
+            if stream:
+                exchange.wait_for_start()
+            else:
+                # Without streaming the whole body is read anyway: one wait,
+                # for the app to return, as with the old client (background
+                # tasks have run when the call returns).
+                exchange.wait_until_finished()
         except ExchangeTimeout as exc:
             exchange.abort(TIMEOUT_GRACE)
             raise timeout_error(exc) from None
         status = exchange.status
-        if status is None:  # the app finished without starting a response
+        if status is None or not stream:
             failure = exchange.failure(self.raise_server_exceptions)
             if failure is not None:
                 raise failure
+        if status is None:  # the app finished without starting a response
             status, headers = 500, []
         else:
             headers = exchange.headers
         reader = BodyReader(exchange, self.raise_server_exceptions, timeout_error)
         response = build_response(self, request, status, headers, reader)
+        if not stream:
+            reader.preload(exchange.take_all())
+            if "content-encoding" not in response.headers:
+                # Nothing to decode: hand requests the body as it would
+                # have read it, without going through urllib3's reads.
+                response._content = reader.read()
+                response._content_consumed = True
         if exchange.template is not None:
             # Starlette's templates report before the response starts; like
             # the old client, set the attributes only when they did.

@@ -21,14 +21,14 @@ import collections
 import threading
 from collections.abc import Mapping
 import time
-from typing import Any, Deque, List, Optional, Tuple
+from typing import Any, Callable, Deque, List, Optional, Tuple
 
 import anyio
 import anyio.lowlevel
 
 from ._body import Body
 from ._exceptions import ASGIProtocolError
-from ._loop import LoopThread
+from ._loop import LoopThread, current_cancel
 from ._types import ASGI3App, Message, Scope
 
 #: Bytes the app may have sent ahead of a streaming reader before its
@@ -117,30 +117,42 @@ class HTTPExchange:
         self.cancelled = False
         self.template: Any = None
         self.context: Any = None
-        self._progress = 0
+        self.error_is_cancellation = False
+        self._progress_at = 0.0
         self._disconnect_event: Optional[anyio.Event] = None
         self._space_event: Optional[anyio.Event] = None
-        self._cancel_scope: Optional[anyio.CancelScope] = None
+        self._cancel: Optional[Callable[[], Any]] = None
 
     # -- the loop side -------------------------------------------------------
 
     async def run(self) -> None:
-        """Run the app to its end. Never raises: outcomes go to the shared state."""
+        """Run the app to its end, reporting the outcome to the shared state.
+
+        Raises only the cancellation that ends it, as a task must.
+        """
         error: Optional[BaseException] = None
+        cancellation = False
+        with self._cond:
+            self._cancel = current_cancel()
+            cancelled_already = self.cancelled
         try:
-            with anyio.CancelScope() as cancel_scope:
-                with self._cond:
-                    self._cancel_scope = cancel_scope
-                    if self.cancelled:
-                        cancel_scope.cancel()
+            if not cancelled_already:
                 await self._app(self.scope, self.receive, self.send)
         except BaseException as exc:  # noqa: BLE001 - reported to the test thread
             error = exc
+            cancellation = isinstance(exc, anyio.get_cancelled_exc_class())
         with self._cond:
             self.finished = True
             self.error = error
-            self._progress += 1
+            self.error_is_cancellation = cancellation
+            self._progressed()
             self._cond.notify_all()
+        if cancellation:
+            raise error  # type: ignore[misc]
+
+    def _progressed(self) -> None:
+        # Under _cond: the app did something, which restarts the timeout.
+        self._progress_at = time.monotonic()
 
     async def receive(self) -> Message:
         if not self._request_complete:
@@ -207,8 +219,9 @@ class HTTPExchange:
             headers = _header_pairs(message.get("headers", ()), message_type)
             with self._cond:
                 self.status, self.headers = status, headers
-                self._progress += 1
-                self._cond.notify_all()
+                self._progressed()
+                if self._streaming:
+                    self._cond.notify_all()
             return None
         if message_type == "http.response.body":
             if self.status is None:
@@ -238,8 +251,9 @@ class HTTPExchange:
                     disconnect_event = self._disconnect_event
                 else:
                     disconnect_event = None
-                self._progress += 1
-                self._cond.notify_all()
+                self._progressed()
+                if self._streaming:
+                    self._cond.notify_all()
                 space: Optional[anyio.Event] = None
                 if self._streaming and more_body and self._buffered > HIGH_WATER:
                     space = self._space_event = anyio.Event()
@@ -265,42 +279,45 @@ class HTTPExchange:
     def start(self) -> None:
         self._loop.spawn(self.run)
 
-    def _wait(self, done: Any, waiting_for: str, timeout: Optional[float]) -> None:
-        """Wait (holding ``_cond``) until ``done()``, the app finishes, or no
-        progress was made for ``timeout`` seconds."""
+    def _wait(self, done: Callable[[], bool]) -> None:
+        """Wait (holding ``_cond``) until ``done()`` or the app finishes;
+        raise :class:`ExchangeTimeout` once the app has made no progress for
+        ``timeout`` seconds."""
+        timeout = self.timeout
         if timeout is None:
             while not done() and not self.finished:
                 self._cond.wait()
             return
-        progress = self._progress
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
         while not done() and not self.finished:
-            remaining = deadline - time.monotonic()
+            # The loop side does not wake us for progress alone: it records
+            # when it happened, and the deadline counts from there.
+            remaining = max(started, self._progress_at) + timeout - time.monotonic()
             if remaining <= 0:
-                raise ExchangeTimeout(waiting_for, timeout)
+                raise ExchangeTimeout(self._stage(), timeout)
             self._cond.wait(remaining)
-            if self._progress != progress:
-                progress = self._progress
-                deadline = time.monotonic() + timeout
+
+    def _stage(self) -> str:
+        if self.status is None:
+            return "start its response"
+        if not self.body_complete:
+            return "send the next chunk of its response body"
+        return "finish after its response"
 
     def wait_for_start(self) -> None:
         """Block until the response started or the app finished."""
         with self._cond:
-            self._wait(lambda: self.status is not None, "start its response", self.timeout)
+            self._wait(lambda: self.status is not None)
 
     def take(self) -> Tuple[List[bytes], bool]:
         """Every chunk received so far, waiting for at least one; and
         whether the body is over (complete, or the app finished)."""
         with self._cond:
-            self._wait(
-                lambda: bool(self._chunks) or self.body_complete,
-                "send the next chunk of its response body",
-                self.timeout,
-            )
+            self._wait(lambda: bool(self._chunks) or self.body_complete)
             chunks = list(self._chunks)
             self._chunks.clear()
             self._buffered = 0
-            over = not self._chunks and (self.body_complete or self.finished)
+            over = self.body_complete or self.finished
             space, self._space_event = self._space_event, None
         if space is not None:
             self._loop.call_soon(space.set)
@@ -309,7 +326,16 @@ class HTTPExchange:
     def wait_until_finished(self) -> None:
         """Block until the app has returned (background tasks included)."""
         with self._cond:
-            self._wait(lambda: False, "finish after its response", self.timeout)
+            self._wait(lambda: False)
+
+    def take_all(self) -> List[bytes]:
+        """Every chunk received, once the app has finished."""
+        with self._cond:
+            assert self.finished
+            chunks = list(self._chunks)
+            self._chunks.clear()
+            self._buffered = 0
+        return chunks
 
     def disconnect(self) -> None:
         """Tell the app the client has gone: ``receive()`` gives
@@ -327,9 +353,9 @@ class HTTPExchange:
     def cancel(self) -> None:
         with self._cond:
             self.cancelled = True
-            cancel_scope = self._cancel_scope
-        if cancel_scope is not None:
-            self._loop.call_soon(cancel_scope.cancel)
+            cancel = self._cancel
+        if cancel is not None:
+            self._loop.call_soon(cancel)
 
     def abort(self, grace: float = DISCONNECT_GRACE) -> None:
         """Disconnect, give the app ``grace`` seconds to end, then cancel it
@@ -356,7 +382,7 @@ class HTTPExchange:
                 return self.protocol_error
             error = self.error
             if error is not None:
-                if self.cancelled and isinstance(error, anyio.get_cancelled_exc_class()):
+                if self.cancelled and self.error_is_cancellation:
                     return None
                 if raise_server_exceptions or not isinstance(error, Exception):
                     return unwrap_group(error)

@@ -1,15 +1,19 @@
 """The one object that owns a client's event loop and the thread it runs in.
 
 A :class:`LoopThread` starts a daemon thread running ``anyio.run`` on the
-chosen backend, keeps a task group and a blocking portal open on that loop
-until :meth:`LoopThread.stop`, and offers three ways in from other threads:
+chosen backend and keeps the loop alive until :meth:`LoopThread.stop`. It
+offers three ways in from other threads:
 
-* :meth:`~LoopThread.spawn` starts a task without waiting (one wake-up of the
-  loop thread, no round trip);
+* :meth:`~LoopThread.spawn` starts a task without waiting: one thread-safe
+  callback creates a native task (an asyncio task, or a task in a trio
+  nursery), the cheapest way there is to run an app once per request;
 * :meth:`~LoopThread.call_soon` runs a plain callback on the loop, without
   waiting;
 * :attr:`~LoopThread.portal` is an ``anyio`` blocking portal, for everything
   that wants a result back.
+
+A spawned task can ask :func:`current_cancel` for a function that cancels
+it, callable on the loop.
 
 The thread is a daemon thread so that a client nobody closed can never hold
 the interpreter open at exit; :meth:`stop` is what ends it, and the owner
@@ -17,19 +21,26 @@ arranges for that (``TestClient.close()``, leaving ``with``, or a finalizer
 when the client is garbage-collected).
 """
 
-import collections
+import contextvars
 import threading
 import warnings
-from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
 import anyio
-import anyio.abc
 from anyio.from_thread import BlockingPortal
 
 #: How long :meth:`LoopThread.stop` waits for the loop thread to end.
 STOP_TIMEOUT = 10.0
 
 _BACKENDS = ("asyncio", "trio")
+
+_current_cancel: "contextvars.ContextVar[Callable[[], Any]]" = contextvars.ContextVar("asgi_testclient_cancel")
+
+
+def current_cancel() -> Callable[[], Any]:
+    """In a task started by :meth:`LoopThread.spawn`: a function that
+    cancels that task (to be called on the loop)."""
+    return _current_cancel.get()
 
 
 class _Run:
@@ -40,19 +51,10 @@ class _Run:
         self.thread: Optional[threading.Thread] = None
         self.ident: Optional[int] = None
         self.portal: Optional[BlockingPortal] = None
-        self.task_group: Optional[anyio.abc.TaskGroup] = None
         self.call_soon: Optional[Callable[..., Any]] = None
+        self.start_task: Optional[Callable[..., Any]] = None
         self.stop_event: Optional[anyio.Event] = None
         self.failure: Optional[BaseException] = None
-        # Tasks to start, handed over from other threads. A deque's append
-        # and popleft are atomic, so no lock is needed.
-        self.pending: Deque[Tuple[Callable[..., Awaitable[Any]], Tuple[Any, ...]]] = collections.deque()
-        self.wakeup: Optional[anyio.Event] = None
-
-    def wake(self) -> None:
-        """On the loop: let the spawner start what is pending."""
-        if self.wakeup is not None:
-            self.wakeup.set()
 
 
 class LoopThread:
@@ -86,9 +88,7 @@ class LoopThread:
             if self.backend == "trio":
                 _import_trio()
             run = _Run()
-            run.thread = threading.Thread(
-                target=self._main, args=(run,), name="asgi_testclient-loop", daemon=True
-            )
+            run.thread = threading.Thread(target=self._main, args=(run,), name="asgi_testclient-loop", daemon=True)
             run.thread.start()
             run.ready.wait()
             if run.failure is not None:
@@ -124,29 +124,64 @@ class LoopThread:
             run.ready.set()
 
     async def _serve(self, run: _Run) -> None:
-        run.call_soon = _threadsafe_scheduler(self.backend)
         run.ident = threading.get_ident()
         run.stop_event = anyio.Event()
         async with BlockingPortal() as portal:
-            async with anyio.create_task_group() as task_group:
-                run.portal, run.task_group = portal, task_group
-                task_group.start_soon(self._spawner, run, task_group)
-                run.ready.set()
-                await run.stop_event.wait()
-                task_group.cancel_scope.cancel()
+            run.portal = portal
+            if self.backend == "trio":
+                await self._serve_trio(run)
+            else:
+                await self._serve_asyncio(run)
             await portal.stop(cancel_remaining=True)
 
     @staticmethod
-    async def _spawner(run: _Run, task_group: anyio.abc.TaskGroup) -> None:
-        # anyio starts tasks only from inside a task, not from a plain
-        # callback, so spawn() queues the task and wakes this one up.
-        pending = run.pending
-        while True:
-            run.wakeup = anyio.Event()
-            while pending:
-                func, args = pending.popleft()
-                task_group.start_soon(func, *args)
-            await run.wakeup.wait()
+    async def _serve_asyncio(run: _Run) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        tasks: Set["asyncio.Task[Any]"] = set()
+
+        async def wrapper(func: Callable[..., Awaitable[Any]], args: Any) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            _current_cancel.set(task.cancel)
+            await func(*args)
+
+        def start_task(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+            # The loop keeps only weak references to tasks: hold them here.
+            task = loop.create_task(wrapper(func, args))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        run.call_soon, run.start_task = loop.call_soon_threadsafe, start_task
+        run.ready.set()
+        assert run.stop_event is not None
+        await run.stop_event.wait()
+        for task in list(tasks):
+            task.cancel()
+        if tasks:
+            await asyncio.wait(list(tasks), timeout=STOP_TIMEOUT)
+
+    @staticmethod
+    async def _serve_trio(run: _Run) -> None:
+        import trio
+
+        async def wrapper(func: Callable[..., Awaitable[Any]], args: Any) -> None:
+            with trio.CancelScope() as scope:
+                _current_cancel.set(scope.cancel)
+                await func(*args)
+
+        async with trio.open_nursery() as nursery:
+            run.call_soon = trio.lowlevel.current_trio_token().run_sync_soon
+
+            def start_task(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+                nursery.start_soon(wrapper, func, args)
+
+            run.start_task = start_task
+            run.ready.set()
+            assert run.stop_event is not None
+            await run.stop_event.wait()
+            nursery.cancel_scope.cancel()
 
     # -- ways in -----------------------------------------------------------
 
@@ -178,14 +213,12 @@ class LoopThread:
     def spawn(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Start ``func(*args)`` as a task on the loop; do not wait for it.
 
-        ``func`` must not raise: it runs in the loop's own task group, where
-        an exception would cancel every other task. Callers catch and report
-        their own errors.
+        ``func`` must not raise: callers catch and report their own errors.
+        Whatever still runs when the loop stops is cancelled.
         """
         run = self._running()
         assert run.call_soon is not None
-        run.pending.append((func, args))
-        run.call_soon(run.wake)
+        run.call_soon(run.start_task, func, *args)
 
     def call_soon(self, func: Callable[..., Any], *args: Any) -> None:
         """Run the plain callable ``func(*args)`` on the loop; do not wait.
@@ -210,14 +243,3 @@ def _import_trio() -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "You seem to already have a custom sys.excepthook", RuntimeWarning)
         import trio  # noqa: F401
-
-
-def _threadsafe_scheduler(backend: str) -> Callable[..., Any]:
-    """The running loop's own "call this soon, from any thread" function."""
-    if backend == "trio":
-        import trio
-
-        return trio.lowlevel.current_trio_token().run_sync_soon  # type: ignore[no-any-return]
-    import asyncio
-
-    return asyncio.get_running_loop().call_soon_threadsafe

@@ -13,8 +13,7 @@ again, so the test sees the app's own exception (or requests'
 """
 
 import http
-import http.client
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 import requests
 from requests.cookies import extract_cookies_to_jar
@@ -42,11 +41,32 @@ def reason_phrase(status: int) -> str:
         return ""
 
 
+class _HeaderMessage:
+    """The part of ``http.client.HTTPMessage`` that cookie extraction uses."""
+
+    def __init__(self, headers: List[Tuple[str, str]]) -> None:
+        self._headers = headers
+
+    def get_all(self, name: str, failobj: Any = None) -> Any:
+        name = name.lower()
+        values = [value for key, value in self._headers if key.lower() == name]
+        return values or failobj
+
+    def getheaders(self, name: str) -> List[str]:
+        return self.get_all(name, [])  # type: ignore[no-any-return]
+
+    def items(self) -> List[Tuple[str, str]]:
+        return list(self._headers)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, _ in self._headers)
+
+
 class _OriginalResponse:
     """What urllib3 and requests look at on ``http.client.HTTPResponse``:
     the header message (for cookies) and whether it is closed."""
 
-    def __init__(self, msg: http.client.HTTPMessage) -> None:
+    def __init__(self, msg: _HeaderMessage) -> None:
         self.msg = msg
         self.closed = False
 
@@ -78,6 +98,12 @@ class BodyReader:
         self._eof = False
         self._failure: Optional[BaseException] = None
         self.closed = False
+
+    def preload(self, chunks: List[bytes]) -> None:
+        """Take the whole body of a finished exchange at once."""
+        self._chunks = chunks
+        self._eof = True
+        self._close_at_end()
 
     def _fill(self) -> None:
         """Append at least one chunk to the buffer, or reach the end.
@@ -221,13 +247,6 @@ class ASGIHTTPResponse(HTTPResponse):  # type: ignore[misc]
         raise exc
 
 
-def _header_message(headers: List[Any]) -> http.client.HTTPMessage:
-    msg = http.client.HTTPMessage()
-    for name, value in headers:
-        msg[name] = value
-    return msg
-
-
 def build_response(
     adapter: requests.adapters.BaseAdapter,
     request: requests.PreparedRequest,
@@ -245,7 +264,7 @@ def build_response(
         reason=reason_phrase(status),
         preload_content=False,
         decode_content=False,
-        original_response=_OriginalResponse(_header_message(headers)),
+        original_response=_OriginalResponse(_HeaderMessage(headers)),
         request_method=request.method,
         enforce_content_length=False,
     )
@@ -260,6 +279,7 @@ def build_response(
     response.url = request.url
     response.request = request
     response.connection = adapter
-    response.cookies.set_policy(TestServerCookiePolicy())
-    extract_cookies_to_jar(response.cookies, request, raw)
+    if any(name.lower() == b"set-cookie" for name, _ in raw_headers):
+        response.cookies.set_policy(TestServerCookiePolicy())
+        extract_cookies_to_jar(response.cookies, request, raw)
     return response
