@@ -8,7 +8,7 @@ It knows nothing of cookies, redirects, auth or hooks: those stay with
 """
 
 import threading
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 import requests
 from requests.adapters import BaseAdapter
@@ -31,7 +31,7 @@ def read_timeout(timeout: TimeoutArg) -> Optional[float]:
         return None
     if isinstance(timeout, Timeout):
         value = timeout.read_timeout
-        return None if value is None or value is Timeout.DEFAULT_TIMEOUT else float(value)  # type: ignore[comparison-overlap]
+        return None if value is None or value is Timeout.DEFAULT_TIMEOUT else float(value)
     if isinstance(timeout, tuple):
         if len(timeout) != 2:
             raise ValueError(
@@ -47,7 +47,7 @@ def read_timeout(timeout: TimeoutArg) -> Optional[float]:
     return float(timeout)
 
 
-class ASGIAdapter(BaseAdapter):  # type: ignore[misc]
+class ASGIAdapter(BaseAdapter):
     """A requests transport adapter that sends requests to an ASGI app in-process.
 
     :param app: the ASGI 3 or ASGI 2 application.
@@ -142,7 +142,7 @@ class ASGIAdapter(BaseAdapter):  # type: ignore[misc]
                 # Nothing to decode: hand requests the body as it would
                 # have read it, without going through urllib3's reads.
                 response._content = reader.read()
-                response._content_consumed = True
+                response._content_consumed = True  # type: ignore[attr-defined]
         if exchange.template is not None:
             # Starlette's templates report before the response starts; like
             # the old client, set the attributes only when they did.

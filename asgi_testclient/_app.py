@@ -1,6 +1,5 @@
 """Checking and normalising the application under test."""
 
-import asyncio
 import functools
 import inspect
 from typing import Any, cast
@@ -11,9 +10,10 @@ from ._types import ASGI2App, ASGI3App, ASGIApp, Receive, Scope, Send
 def _is_coroutine_callable(obj: Any) -> bool:
     while isinstance(obj, functools.partial):
         obj = obj.func
-    return inspect.iscoroutinefunction(obj) or (
-        callable(obj) and inspect.iscoroutinefunction(getattr(obj, "__call__", None))
-    ) or asyncio.iscoroutinefunction(obj)
+    if inspect.iscoroutinefunction(obj):
+        return True
+    # An instance whose class defines ``async def __call__``.
+    return not inspect.isroutine(obj) and inspect.iscoroutinefunction(type(obj).__call__)
 
 
 def is_asgi3(app: Any) -> bool:

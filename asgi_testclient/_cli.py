@@ -18,8 +18,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Send one request to an ASGI app in-process and print the response like 'curl -i'.",
     )
     parser.add_argument("app", metavar="MODULE:APP", help="the app, e.g. 'myproject.main:app'")
-    parser.add_argument("target", nargs="+", metavar="[METHOD] URL", help="an optional method (default GET) and the URL")
-    parser.add_argument("-H", "--header", action="append", default=[], metavar="'Name: value'", help="a request header (repeatable)")
+    parser.add_argument(
+        "target", nargs="+", metavar="[METHOD] URL", help="an optional method (default GET) and the URL"
+    )
+    parser.add_argument(
+        "-H", "--header", action="append", default=[], metavar="'Name: value'", help="a request header (repeatable)"
+    )
     parser.add_argument("-d", "--data", help="the request body ('@file' reads a file)")
     parser.add_argument("--lifespan", action="store_true", help="run the app's lifespan around the request")
     parser.add_argument("--timeout", type=float, default=None, help="seconds to wait for the app")

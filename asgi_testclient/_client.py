@@ -2,7 +2,7 @@
 
 import threading
 import weakref
-from typing import Any, Callable, Dict, Iterable, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, Optional, Sequence, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -106,10 +106,8 @@ class TestClient(requests.Session):
         if url.startswith("//"):
             return f"{base.scheme}:{url}"
         prefix = base.path.rstrip("/")
-        if url.startswith(("?", "#")):
-            path = (prefix or "/") + url
-        else:
-            path = f"{prefix}/{url.lstrip('/')}"
+        # A query or fragment alone keeps the base path, as in a browser.
+        path = (prefix or "/") + url if url.startswith(("?", "#")) else f"{prefix}/{url.lstrip('/')}"
         return urlunsplit((base.scheme, base.netloc, "", "", "")) + path
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
@@ -121,7 +119,7 @@ class TestClient(requests.Session):
         """
         prepared = super().prepare_request(request)
         jar = prepared._cookies  # type: ignore[attr-defined]
-        policy = self.cookies._policy  # CookieJar keeps it there; it has no getter
+        policy = getattr(self.cookies, "_policy")  # noqa: B009 - CookieJar keeps it there, with no getter before 3.12
         if len(jar) and not _has_cookie_header(request.headers, self.headers):
             jar.set_policy(policy)
             prepared.headers.pop("Cookie", None)
@@ -169,7 +167,7 @@ class TestClient(requests.Session):
             cookies=cookies,
             files=files,
             auth=auth,
-            timeout=timeout,
+            timeout=timeout,  # type: ignore[arg-type]
             allow_redirects=allow_redirects,  # type: ignore[arg-type]
             proxies=proxies,
             hooks=hooks,
@@ -220,6 +218,7 @@ class TestClient(requests.Session):
         # Drop what only makes sense for HTTP requests.
         for name in ("Accept-Encoding", "Accept", "Content-Length"):
             prepared.headers.pop(name, None)
+        assert prepared.url is not None
         prepared.url = urlunsplit(urlsplit(prepared.url)._replace(scheme={"http": "ws", "https": "wss"}[scheme]))
         adapter = self.adapter
         scope = websocket_scope(

@@ -1,7 +1,8 @@
 """The cookie policy of a test server."""
 
-from http.cookiejar import DefaultCookiePolicy, request_host
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class TestServerCookiePolicy(DefaultCookiePolicy):
@@ -39,4 +40,5 @@ class TestServerCookiePolicy(DefaultCookiePolicy):
 
 
 def _is_own_host(domain: str, request: Any) -> bool:
-    return domain.lstrip(".").lower() == request_host(request)
+    host = urlsplit(request.get_full_url()).hostname or ""
+    return domain.lstrip(".").lower() == host.lower()

@@ -19,8 +19,8 @@ counted afresh whenever the app makes progress.
 
 import collections
 import threading
-from collections.abc import Mapping
 import time
+from collections.abc import Mapping
 from typing import Any, Callable, Deque, List, Optional, Tuple
 
 import anyio
@@ -387,7 +387,7 @@ class HTTPExchange:
                 if raise_server_exceptions or not isinstance(error, Exception):
                     return unwrap_group(error)
                 return None
-            if not self.finished or self.cancelled or self.disconnected and not self.body_complete:
+            if not self.finished or self.cancelled or (self.disconnected and not self.body_complete):
                 return None
             if self.status is None:
                 if raise_server_exceptions:

@@ -7,7 +7,7 @@ runs without lifespan. An app that took ``lifespan.startup`` and then
 raised has failed to start, and its exception is raised in the test.
 """
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import anyio
 import anyio.abc
@@ -66,7 +66,9 @@ class LifespanRunner:
     async def _send(self, message: Message) -> None:
         kind = message.get("type") if isinstance(message, dict) else None
         if kind not in _STARTUP_REPLIES + _SHUTDOWN_REPLIES:
-            raise ASGIProtocolError(f"app sent {message!r:.200} during lifespan; expected one of {_STARTUP_REPLIES + _SHUTDOWN_REPLIES}")
+            raise ASGIProtocolError(
+                f"app sent {message!r:.200} during lifespan; expected one of {_STARTUP_REPLIES + _SHUTDOWN_REPLIES}"
+            )
         await self._outbox_send.send(message)
 
     async def _begin(self) -> None:
@@ -74,7 +76,7 @@ class LifespanRunner:
         self._outbox_send, self._outbox_receive = anyio.create_memory_object_stream(1)
         self._done = anyio.Event()
 
-    async def _exchange(self, request: str, replies: tuple) -> Optional[Message]:
+    async def _exchange(self, request: str, replies: Tuple[str, ...]) -> Optional[Message]:
         """Send ``request``; return the app's reply, or ``None`` if it ended first."""
         with anyio.fail_after(self._timeout) if self._timeout is not None else _no_limit():
             try:

@@ -117,7 +117,7 @@ class LoopThread:
     def _main(self, run: _Run) -> None:
         try:
             anyio.run(self._serve, run, backend=self.backend, backend_options=self.backend_options)
-        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
+        except BaseException as exc:
             if run.ready.is_set():  # pragma: no cover - _serve swallows task errors
                 raise
             run.failure = exc
@@ -139,7 +139,7 @@ class LoopThread:
         import asyncio
 
         loop = asyncio.get_running_loop()
-        tasks: Set["asyncio.Task[Any]"] = set()
+        tasks: Set[asyncio.Task[Any]] = set()
 
         async def wrapper(func: Callable[..., Awaitable[Any]], args: Any) -> None:
             task = asyncio.current_task()

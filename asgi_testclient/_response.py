@@ -13,7 +13,7 @@ again, so the test sees the app's own exception (or requests'
 """
 
 import http
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Generator, Iterator, List, Optional, Tuple
 
 import requests
 from requests.cookies import extract_cookies_to_jar
@@ -199,7 +199,7 @@ class BodyReader:
                 raise failure
 
 
-class ASGIHTTPResponse(HTTPResponse):  # type: ignore[misc]
+class ASGIHTTPResponse(HTTPResponse):
     """urllib3's response, unwrapping what the body reader carried.
 
     A body without ``Content-Length`` is what a server would send chunked,
@@ -212,6 +212,8 @@ class ASGIHTTPResponse(HTTPResponse):  # type: ignore[misc]
 
     #: Set when the body has no ``Content-Length``.
     asgi_chunked = False
+    #: The body reader (also urllib3's ``_fp``).
+    asgi_reader: BodyReader
 
     def read(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -220,13 +222,15 @@ class ASGIHTTPResponse(HTTPResponse):  # type: ignore[misc]
             exc = carried.exc
         raise exc
 
-    def stream(self, amt: Optional[int] = 2**16, decode_content: Optional[bool] = None) -> Iterator[bytes]:
+    def stream(
+        self, amt: Optional[int] = 2**16, decode_content: Optional[bool] = None
+    ) -> Generator[bytes, None, None]:
         if not self.asgi_chunked:
             yield from super().stream(amt, decode_content)
             return
         if decode_content is None:
             decode_content = self.decode_content
-        reader = self._fp
+        reader = self.asgi_reader
         self._init_decoder()
         while True:
             try:
@@ -264,22 +268,24 @@ def build_response(
         reason=reason_phrase(status),
         preload_content=False,
         decode_content=False,
-        original_response=_OriginalResponse(_HeaderMessage(headers)),
+        # Only .msg, .isclosed() and .close() are used of it.
+        original_response=_OriginalResponse(_HeaderMessage(headers)),  # type: ignore[arg-type]
         request_method=request.method,
         enforce_content_length=False,
     )
     raw.asgi_chunked = "content-length" not in raw.headers
+    raw.asgi_reader = reader
     response = requests.Response()
     response.status_code = status
     response.headers = CaseInsensitiveDict(raw.headers)
     response.encoding = get_encoding_from_headers(response.headers)
     response.raw = raw
-    response.reason = raw.reason
+    response.reason = raw.reason or ""
     assert request.url is not None
     response.url = request.url
     response.request = request
-    response.connection = adapter
+    response.connection = adapter  # type: ignore[assignment]
     if any(name.lower() == b"set-cookie" for name, _ in raw_headers):
         response.cookies.set_policy(TestServerCookiePolicy())
-        extract_cookies_to_jar(response.cookies, request, raw)
+        extract_cookies_to_jar(response.cookies, request, raw)  # type: ignore[no-untyped-call]
     return response

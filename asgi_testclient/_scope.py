@@ -24,7 +24,10 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 #: ``receive()``, which is what lets a streaming app stop at once instead of
 #: at its next write.
 HTTP_SPEC_VERSION = "2.3"
-WEBSOCKET_SPEC_VERSION = "2.4"
+#: ``spec_version`` of the websocket scope: ``send`` after the client has
+#: gone raises ``OSError`` (2.4) and ``websocket.disconnect`` carries a
+#: ``reason`` (2.5).
+WEBSOCKET_SPEC_VERSION = "2.5"
 
 Address = Sequence[Union[str, int]]
 RawHeaders = List[Tuple[bytes, bytes]]

@@ -24,7 +24,15 @@ def redirect_app():
 
 @pytest.mark.parametrize(
     "method, follows",
-    [("get", True), ("options", True), ("head", False), ("post", False), ("put", False), ("patch", False), ("delete", False)],
+    [
+        ("get", True),
+        ("options", True),
+        ("head", False),
+        ("post", False),
+        ("put", False),
+        ("patch", False),
+        ("delete", False),
+    ],
 )
 def test_which_methods_follow_redirects_by_default(make_client, method, follows):
     response = getattr(make_client(redirect_app()), method)("/source")

@@ -165,7 +165,8 @@ def test_timeout_between_body_chunks_when_streaming(make_client):
     response = client.get("/", stream=True, timeout=(1, 0.2))
     chunks = response.iter_content(None)
     assert next(chunks) == b"a"
-    with pytest.raises(requests.exceptions.ReadTimeout, match="did not send the next chunk of its response body within 0.2 seconds"):
+    expected = "did not send the next chunk of its response body within 0.2 seconds"
+    with pytest.raises(requests.exceptions.ReadTimeout, match=expected):
         next(chunks)
 
 
