@@ -11,6 +11,7 @@ from anyio.from_thread import BlockingPortal
 from ._adapter import ASGIAdapter, TimeoutArg
 from ._cookies import TestServerCookiePolicy
 from ._lifespan import LifespanRunner
+from ._multipart import MultipartBody, key_value_pairs
 from ._scope import Address, websocket_scope
 from ._types import ASGIApp
 from ._websocket import WebSocketTestSession
@@ -27,8 +28,8 @@ class _Unset:
 USE_CLIENT_DEFAULT: Any = _Unset()
 
 
-def _has_cookie_header(*header_maps: Any) -> bool:
-    return any(name.lower() == "cookie" for headers in header_maps if headers for name in headers)
+def _has_header(name: str, *header_maps: Any) -> bool:
+    return any(key.lower() == name for headers in header_maps if headers for key, _ in key_value_pairs(headers))
 
 
 
@@ -120,7 +121,7 @@ class TestClient(requests.Session):
         prepared = super().prepare_request(request)
         jar = prepared._cookies  # type: ignore[attr-defined]
         policy = getattr(self.cookies, "_policy")  # noqa: B009 - CookieJar keeps it there, with no getter before 3.12
-        if len(jar) and not _has_cookie_header(request.headers, self.headers):
+        if len(jar) and not _has_header("cookie", request.headers, self.headers):
             jar.set_policy(policy)
             prepared.headers.pop("Cookie", None)
             prepared.prepare_cookies(jar)
@@ -158,6 +159,11 @@ class TestClient(requests.Session):
         """
         if timeout is USE_CLIENT_DEFAULT:
             timeout = self.timeout
+        if files:
+            # The same bytes requests would send, with files read as sent.
+            data, files = MultipartBody(data, files), None
+            if not _has_header("content-type", headers, self.headers):
+                headers = dict(key_value_pairs(headers or {}), **{"Content-Type": data.content_type})
         return super().request(
             method,
             self._merge_url(url),
