@@ -95,8 +95,10 @@ class ASGIAdapter(BaseAdapter):
         """Run the app for ``request`` and return its response.
 
         With ``stream=True`` this returns as soon as the app has started its
-        response; the body is read as the app sends it. ``timeout`` bounds
-        each wait for the app (the start of the response, every body chunk).
+        response; the body is read as the app sends it. Without it, this
+        returns once the app has returned (its background tasks included).
+        ``timeout`` bounds each wait for the app: for the start of the
+        response, for every body chunk, and for the app to finish after it.
 
         :rtype: requests.Response
         """

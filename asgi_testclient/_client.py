@@ -36,6 +36,11 @@ def _has_header(name: str, *header_maps: Any) -> bool:
 class TestClient(requests.Session):
     """A requests ``Session`` that runs an ASGI app in-process.
 
+    Every request of a client runs on the same event loop, started at the
+    first request and stopped by :meth:`close` or by leaving ``with``.
+    ``with TestClient(app) as client:`` runs the app's lifespan around the
+    block.
+
     :param app: the ASGI 3 or ASGI 2 application under test.
     :param base_url: what relative URLs are resolved against, path prefix
         included: with ``"http://testserver/api"``, ``client.get("/users")``
@@ -49,11 +54,6 @@ class TestClient(requests.Session):
     :param client: the scope's ``client`` address, ``(host, port)``.
     :param timeout: the default ``timeout=`` of every request, websocket
         receive and lifespan phase; ``None`` waits as long as the app takes.
-
-    Every request of a client runs on the same event loop, started at the
-    first request and stopped by :meth:`close` or by leaving ``with``.
-    ``with TestClient(app) as client:`` runs the app's lifespan around the
-    block.
     """
 
     __test__ = False  # not a test class, whatever pytest thinks of the name

@@ -152,3 +152,32 @@ def test_per_request_cookies_reach_the_app_without_joining_the_jar(make_client):
     client = make_client(cookie_app())
     assert client.get("/echo", cookies={"one": "off"}).json() == {"one": "off"}
     assert client.get("/echo").json() == {}
+
+
+def test_background_tasks_have_run_when_the_call_returns(make_client):
+    from starlette.background import BackgroundTask
+
+    ran = []
+
+    async def record():
+        ran.append("background")
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse("sent", background=BackgroundTask(record))
+
+    client = make_client(Starlette(routes=[Route("/", endpoint)]))
+    assert client.get("/").text == "sent"
+    assert ran == ["background"]
+
+
+def test_a_slow_background_task_is_bounded_by_the_timeout(make_client):
+    import anyio
+    import requests
+    from starlette.background import BackgroundTask
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse("sent", background=BackgroundTask(anyio.sleep, 30))
+
+    client = make_client(Starlette(routes=[Route("/", endpoint)]))
+    with pytest.raises(requests.exceptions.ReadTimeout, match="did not finish after its response within 0.2 seconds"):
+        client.get("/", timeout=0.2)
