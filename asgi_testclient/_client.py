@@ -245,6 +245,12 @@ class TestClient(requests.Session):
     # -- the loop and the lifespan ----------------------------------------------
 
     @property
+    def lifespan_state(self) -> Dict[str, Any]:
+        """The state the app's lifespan set up (what a Starlette lifespan
+        yields), inside ``with``; each request's scope gets a shallow copy."""
+        return self.adapter.state
+
+    @property
     def portal(self) -> BlockingPortal:
         """An anyio blocking portal into the client's event loop, the one the
         app runs on: ``client.portal.call(async_fn, *args)`` runs a coroutine

@@ -47,9 +47,10 @@ def test_state_is_a_shallow_copy_per_request(make_client):
     client = make_client(stateful_app(log))
     with client:
         client.get("/")
-        first = client.adapter.state
-        assert first["greeting"] == "hello"
-        assert first["items"] == ["/"]
+        # The request's copy was shallow: its list is the lifespan's list.
+        assert client.lifespan_state["greeting"] == "hello"
+        assert client.lifespan_state["items"] == ["/"]
+    assert client.lifespan_state == {}
 
 
 def test_entering_twice_at_once_is_refused_and_again_after_exit_reruns(make_client):

@@ -1,0 +1,397 @@
+"""The pytest plugin: choosing backends, the client fixtures, pytest-xdist,
+and async setup on the app's own loop (the worked example of the docs).
+
+Every suite here is written to a temporary directory and run by an inner
+pytest, with only the plugins it names."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+PLUGIN_ARGS = ("-p", "asgi_testclient.pytest_plugin")
+
+
+@pytest.fixture(autouse=True)
+def only_named_plugins(monkeypatch):
+    """Inner runs load only the plugins named with ``-p``: the same in every
+    environment, faster, and no clash with the plugin's entry point."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+def collected(pytester, *args):
+    """The ids of the tests an inner run collects with ``args``."""
+    result = pytester.runpytest(*PLUGIN_ARGS, "--collect-only", "-q", "--strict-markers", *args)
+    assert result.ret == 0, result.stdout.str()
+    return [line.split("::", 1)[1] for line in result.outlines if "::" in line]
+
+
+# Which loop an app runs on, as the generated apps below report it.
+LOOP_KIND = """
+import asyncio
+
+def loop_kind():
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return "trio"
+    return "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
+
+def expected_kind(asgi_backend):
+    backend, options = asgi_backend
+    return "uvloop" if options.get("use_uvloop") else backend
+"""
+
+
+# -- choosing backends -----------------------------------------------------------------
+
+
+BACKEND_TESTS = """
+import pytest
+
+def test_plain():
+    pass
+
+def test_backend(asgi_backend):
+    pass
+
+@pytest.mark.asgi_backends("trio")
+def test_marked(asgi_client_factory):
+    pass
+
+@pytest.mark.asgi_backends("uvloop", "asyncio", "uvloop")
+class TestMarkedClass:
+    def test_in_class(self, asgi_client):
+        pass
+"""
+
+
+def test_default_is_asyncio_only_and_tests_without_the_fixtures_are_untouched(pytester):
+    pytester.makepyfile(BACKEND_TESTS)
+    assert collected(pytester) == [
+        "test_plain",
+        "test_backend[asyncio]",
+        "test_marked[trio]",
+        "TestMarkedClass::test_in_class[uvloop]",
+        "TestMarkedClass::test_in_class[asyncio]",
+    ]
+
+
+def test_option_and_ini_choose_backends_and_the_marker_wins(pytester):
+    pytester.makepyfile(BACKEND_TESTS)
+    by_option = collected(pytester, "--asgi-backends=uvloop, trio")
+    assert [name for name in by_option if name.startswith(("test_backend", "test_marked"))] == [
+        "test_backend[uvloop]",
+        "test_backend[trio]",
+        "test_marked[trio]",
+    ]
+    pytester.makeini("[pytest]\nasgi_backends = trio asyncio\n")
+    assert collected(pytester)[1:3] == ["test_backend[trio]", "test_backend[asyncio]"]
+    assert collected(pytester, "--asgi-backends=uvloop")[1:2] == ["test_backend[uvloop]"]
+
+
+def test_unknown_backend_is_a_usage_error(pytester):
+    pytester.makepyfile("def test_backend(asgi_backend): pass")
+    result = pytester.runpytest(*PLUGIN_ARGS, "--asgi-backends=asyncio,curio")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--asgi-backends: unknown backend 'curio'; choose from asyncio, trio, uvloop*"])
+
+
+def test_unknown_backend_in_the_marker_fails_collection(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.asgi_backends("twisted")
+        def test_backend(asgi_backend):
+            pass
+        """
+    )
+    result = pytester.runpytest(*PLUGIN_ARGS)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*@pytest.mark.asgi_backends: unknown backend 'twisted'*"])
+
+
+def test_a_test_parametrizing_asgi_backend_itself_is_left_alone(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("asgi_backend", [("trio", {})])
+        def test_backend(asgi_backend, asgi_client_factory):
+            assert asgi_backend == ("trio", {})
+        """
+    )
+    pytester.runpytest(*PLUGIN_ARGS, "--asgi-backends=asyncio,uvloop").assert_outcomes(passed=1)
+
+
+# -- the client fixtures ---------------------------------------------------------------
+
+
+def test_factory_clients_run_on_the_tests_backend_and_are_closed_after_it(pytester):
+    pytester.makepyfile(
+        LOOP_KIND
+        + """
+import pytest
+
+CLIENTS = []
+
+async def app(scope, receive, send):
+    assert scope["type"] == "http"
+    body = f"{loop_kind()} {scope['server'][0]}".encode()
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": body})
+
+@pytest.mark.asgi_backends("asyncio", "trio", "uvloop")
+def test_backend(asgi_client_factory, asgi_backend):
+    first = asgi_client_factory(app)
+    second = asgi_client_factory(app, base_url="http://example.org")
+    assert first.get("/").text == f"{expected_kind(asgi_backend)} testserver"
+    assert second.get("/").text == f"{expected_kind(asgi_backend)} example.org"
+    assert first.adapter.loop is not second.adapter.loop
+    CLIENTS.extend([first, second])
+    asgi_backend[1]["changed"] = True  # each test's options are its own
+
+@pytest.mark.asgi_backends("asyncio", "trio", "uvloop")
+def test_options_are_fresh(asgi_backend):
+    assert "changed" not in asgi_backend[1]
+
+def test_keyword_arguments_win(asgi_client_factory):
+    assert asgi_client_factory(app, backend="trio").get("/").text == "trio testserver"
+
+def test_all_closed():
+    assert len(CLIENTS) == 6
+    assert not any(client.adapter.loop.running for client in CLIENTS)
+"""
+    )
+    pytester.runpytest(*PLUGIN_ARGS, "--strict-markers", "-W", "error").assert_outcomes(passed=8)
+
+
+def test_asgi_client_runs_the_lifespan_around_the_test(pytester):
+    pytester.makepyfile(
+        """
+        import contextlib
+
+        import pytest
+        from starlette.applications import Starlette
+        from starlette.responses import PlainTextResponse
+        from starlette.routing import Route
+
+        LOG = []
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            LOG.append("startup")
+            yield {"greeting": "hello"}
+            LOG.append("shutdown")
+
+        async def greet(request):
+            return PlainTextResponse(request.state.greeting)
+
+        @pytest.fixture
+        def asgi_app():
+            return Starlette(routes=[Route("/", greet)], lifespan=lifespan)
+
+        def test_inside(asgi_client):
+            assert LOG == ["startup"]
+            assert asgi_client.get("/").text == "hello"
+
+        def test_after():
+            assert LOG == ["startup", "shutdown"]
+        """
+    )
+    pytester.runpytest(*PLUGIN_ARGS, "-W", "error").assert_outcomes(passed=2)
+
+
+def test_asgi_client_without_an_app_says_what_to_define(pytester):
+    pytester.makepyfile("def test_client(asgi_client): pass")
+    result = pytester.runpytest(*PLUGIN_ARGS)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*define a fixture named 'asgi_app' that returns it*"])
+
+
+# -- async setup on the app's loop: the worked example of the docs ---------------------------
+
+
+WORKED_EXAMPLE = '''
+import contextlib
+
+import anyio
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+pytestmark = pytest.mark.asgi_backends("asyncio", "trio", "uvloop")
+
+
+class Inbox:
+    """Messages go through a memory object stream to a worker task. Both
+    are made by the app's lifespan, on the app's event loop, and work only
+    there."""
+
+    def __init__(self, send_stream):
+        self._send_stream = send_stream
+        self.messages = []
+
+    async def put(self, text):
+        handled = anyio.Event()
+        await self._send_stream.send((text, handled))
+        await handled.wait()
+
+    async def work(self, receive_stream):
+        async with receive_stream:
+            async for text, handled in receive_stream:
+                self.messages.append(text.upper())
+                handled.set()
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    send_stream, receive_stream = anyio.create_memory_object_stream(10)
+    async with anyio.create_task_group() as task_group:
+        async with send_stream:
+            app.state.inbox = Inbox(send_stream)
+            task_group.start_soon(app.state.inbox.work, receive_stream)
+            yield
+        # The stream is closed now: the worker ends, and the task group with it.
+
+
+async def messages(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.state.inbox.messages)
+
+
+def create_app():
+    return Starlette(routes=[Route("/messages", messages)], lifespan=lifespan)
+
+
+@pytest.fixture
+def asgi_app():
+    return create_app()
+
+
+def test_prepare_through_the_lifespans_inbox(asgi_client):
+    inbox = asgi_client.app.state.inbox
+    asgi_client.run(inbox.put, "hello")
+    asgi_client.run(inbox.put, "world")
+    assert asgi_client.get("/messages").json() == ["HELLO", "WORLD"]
+
+
+def test_the_same_with_the_factory(asgi_client_factory):
+    app = create_app()
+    with asgi_client_factory(app) as client:
+        client.run(app.state.inbox.put, "hi")
+        assert client.get("/messages").json() == ["HI"]
+'''
+
+
+def test_worked_example_async_setup_on_the_apps_loop(pytester):
+    pytester.makepyfile(test_worked_example=WORKED_EXAMPLE)
+    result = pytester.runpytest(*PLUGIN_ARGS, "--strict-markers", "-W", "error", "-v")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines_random(["*test_prepare_through_the_lifespans_inbox[[]trio[]] PASSED*"])
+
+
+# -- pytest-xdist --------------------------------------------------------------------------
+
+
+XDIST_CONFTEST = """
+import pytest
+from starlette.testclient import TestClient  # imported before any test: swapped in each worker
+
+@pytest.fixture
+def conftest_client_class():
+    return TestClient
+"""
+
+XDIST_TESTS = (
+    LOOP_KIND
+    + """
+import contextlib
+import os
+import threading
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import asgi_testclient
+
+def make_app():
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield {"hits": []}
+
+    async def hit(request):
+        request.state.hits.append(request.url.path)
+        response = JSONResponse(
+            {
+                "hits": len(request.state.hits),
+                "cookie": request.cookies.get("seen"),
+                "loop": loop_kind(),
+                "thread": threading.get_ident(),
+            }
+        )
+        response.set_cookie("seen", "yes")
+        return response
+
+    return Starlette(routes=[Route("/", hit)], lifespan=lifespan)
+
+@pytest.mark.parametrize("round", range(4))
+def test_clients_share_nothing(asgi_client_factory, asgi_backend, round):
+    with asgi_client_factory(make_app()) as first, asgi_client_factory(make_app()) as second:
+        one, two = first.get("/").json(), first.get("/").json()
+        other = second.get("/").json()
+    assert (one["hits"], two["hits"], other["hits"]) == (1, 2, 1)
+    assert (one["cookie"], two["cookie"], other["cookie"]) == (None, "yes", None)
+    assert one["thread"] == two["thread"] != other["thread"]
+    assert {one["loop"], other["loop"]} == {expected_kind(asgi_backend)}
+
+def test_legacy_swap_in_every_worker(conftest_client_class):
+    assert conftest_client_class is asgi_testclient.TestClient
+"""
+)
+
+
+def test_under_xdist_workers_and_clients_share_nothing(pytester):
+    pytest.importorskip("xdist")
+    pytester.makeconftest(XDIST_CONFTEST)
+    pytester.makepyfile(test_isolation=XDIST_TESTS)
+    result = pytester.runpytest_subprocess(
+        *PLUGIN_ARGS,
+        "-p",
+        "xdist.plugin",
+        "-n",
+        "2",
+        "-v",
+        "--asgi-backends=asyncio,trio,uvloop",
+        "--asgi-testclient-legacy",
+        "--strict-markers",
+        "-W",
+        "error",
+        "-p",
+        "no:cacheprovider",
+        timeout=50,
+    )
+    passed = 13 if sys.platform != "win32" else 9
+    result.assert_outcomes(passed=passed, skipped=13 - passed)
+    for worker in ("[gw0]", "[gw1]"):
+        assert any(worker in line and "PASSED" in line for line in result.outlines), worker
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def test_loading_the_plugin_imports_nothing_heavy():
+    script = (
+        "import sys, asgi_testclient.pytest_plugin\n"
+        "heavy = {'anyio', 'fastapi', 'httpx', 'requests', 'starlette', 'trio', 'urllib3'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
