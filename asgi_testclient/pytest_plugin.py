@@ -263,7 +263,7 @@ def asgi_backend(request: pytest.FixtureRequest) -> Tuple[str, Dict[str, Any]]:
 
 
 @pytest.fixture
-def asgi_client_factory(asgi_backend: Tuple[str, Dict[str, Any]]) -> Iterator[Callable[..., "TestClient"]]:
+def asgi_client_factory(asgi_backend: Tuple[str, Dict[str, Any]]) -> Iterator[Callable[..., TestClient]]:
     """``factory(app, **kwargs)``: a new ``TestClient`` for ``app`` on this
     test's backend; every client it made is closed after the test."""
     from asgi_testclient import TestClient
@@ -283,7 +283,7 @@ def asgi_client_factory(asgi_backend: Tuple[str, Dict[str, Any]]) -> Iterator[Ca
         _close_all(clients)
 
 
-def _close_all(clients: List["TestClient"]) -> None:
+def _close_all(clients: List[TestClient]) -> None:
     """Close every client, even when closing one of them fails."""
     if clients:
         client = clients.pop()
@@ -304,7 +304,7 @@ def asgi_app() -> Any:
 
 
 @pytest.fixture
-def asgi_client(asgi_app: Any, asgi_client_factory: Callable[..., "TestClient"]) -> Iterator["TestClient"]:
+def asgi_client(asgi_app: Any, asgi_client_factory: Callable[..., TestClient]) -> Iterator[TestClient]:
     """A ``TestClient`` for the ``asgi_app`` fixture, inside ``with``: the
     app's lifespan runs around the test. ``asgi_client.run(fn, *args)`` runs
     a coroutine function on the app's event loop."""
