@@ -27,6 +27,10 @@ class _Unset:
 #: The default of ``timeout=`` in request methods: use ``TestClient.timeout``.
 USE_CLIENT_DEFAULT: Any = _Unset()
 
+#: Seconds a websocket handshake or ``receive*`` waits when neither the call,
+#: ``websocket_connect(timeout=...)`` nor the client sets a timeout.
+WEBSOCKET_TIMEOUT = 30.0
+
 
 def _has_header(name: str, *header_maps: Any) -> bool:
     return any(key.lower() == name for headers in header_maps if headers for key, _ in key_value_pairs(headers))
@@ -197,9 +201,16 @@ class TestClient(requests.Session):
         ``wss``, ``http`` or ``https``. ``options`` are ``params``,
         ``headers``, ``cookies``, ``auth`` (prepared as requests prepares an
         HTTP request, session headers and cookies included) and ``timeout``,
-        the default wait of every ``receive*`` call.
+        the default wait of the handshake and every ``receive*`` call: the
+        client's ``timeout``, or :data:`WEBSOCKET_TIMEOUT` (30 seconds) if
+        that is ``None``; pass ``timeout=None`` to wait without a limit.
         """
-        timeout = options.pop("timeout", self.timeout)
+        if "timeout" in options:
+            timeout = options.pop("timeout")
+        else:
+            # A silent app must not hang the test run: without a timeout of
+            # the client's, websocket waits get a finite one of their own.
+            timeout = self.timeout if self.timeout is not None else WEBSOCKET_TIMEOUT
         unknown = set(options) - {"params", "headers", "cookies", "auth"}
         if unknown:
             raise TypeError(f"websocket_connect() got unexpected keyword arguments: {', '.join(sorted(unknown))}")

@@ -1,6 +1,6 @@
 """The exceptions this package raises in the test thread."""
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
@@ -68,3 +68,24 @@ class WebSocketDenialResponse(WebSocketDisconnect):
             f"websocket handshake denied with HTTP {self.response.status_code}"
             f" {self.response.reason}".rstrip()
         )
+
+    # Starlette's httpx-based client made this exception a response itself:
+    # tests written for it read these straight off the exception.
+    @property
+    def status_code(self) -> int:
+        return self.response.status_code
+
+    @property
+    def headers(self) -> Any:
+        return self.response.headers
+
+    @property
+    def content(self) -> bytes:
+        return self.response.content
+
+    @property
+    def text(self) -> str:
+        return self.response.text
+
+    def json(self, **kwargs: Any) -> Any:
+        return self.response.json(**kwargs)
