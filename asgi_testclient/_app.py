@@ -2,7 +2,7 @@
 
 import functools
 import inspect
-from typing import Any, cast
+from typing import Any, Optional, cast
 
 from ._types import ASGI2App, ASGI3App, ASGIApp, Receive, Scope, Send
 
@@ -36,36 +36,48 @@ class _WrapASGI2:
         await instance(receive, send)
 
 
+def _accepts(func: Any, count: int) -> Optional[bool]:
+    """Whether ``func`` can be called with ``count`` positional arguments;
+    ``None`` when it has no signature to tell."""
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature
+        return None
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        required = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+        return len(required) <= count
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    keyword_only_required = [p for p in params if p.kind == p.KEYWORD_ONLY and p.default is p.empty]
+    return not keyword_only_required and len(required) <= count <= len(positional)
+
+
 def as_asgi3(app: ASGIApp) -> ASGI3App:
     """Return ``app`` as an ASGI 3 callable, or raise ``TypeError`` naming it.
 
-    Coroutine functions (and objects whose ``__call__`` is one) are ASGI 3.
-    Classes, and plain callables taking one positional argument, are ASGI 2.
-    A plain callable taking three is taken as ASGI 3 returning an awaitable
-    (a decorated app, say). Anything else is refused here, not at the first
-    request.
+    Coroutine functions (and objects whose ``__call__`` is one) are ASGI 3
+    and must take three arguments. Classes, and plain callables taking one
+    positional argument, are ASGI 2. A plain callable taking three is taken
+    as ASGI 3 returning an awaitable (a decorated app, say). Anything else
+    is refused here, not at the first request.
     """
     if not callable(app):
-        raise TypeError(
-            f"TestClient needs an ASGI application, got {app!r} which is not callable"
-        )
+        raise TypeError(f"TestClient needs an ASGI application, got {app!r} which is not callable")
     if is_asgi3(app):
+        if _accepts(app, 3) is False:
+            raise _not_asgi(app)
         return cast(ASGI3App, app)
-    if inspect.isclass(app):
+    if _accepts(app, 1):
         return _WrapASGI2(cast(ASGI2App, app))
-    try:
-        params = list(inspect.signature(app).parameters.values())
-    except (TypeError, ValueError):  # a builtin without a signature
-        return _WrapASGI2(cast(ASGI2App, app))
-    if any(p.kind == p.VAR_POSITIONAL for p in params):
+    if not inspect.isclass(app) and _accepts(app, 3):
         return cast(ASGI3App, app)
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    required = [p for p in positional if p.default is p.empty]
-    if len(required) <= 1 <= len(positional):
+    if _accepts(app, 1) is None:
         return _WrapASGI2(cast(ASGI2App, app))
-    if len(required) <= 3 <= len(positional):
-        return cast(ASGI3App, app)
-    raise TypeError(
+    raise _not_asgi(app)
+
+
+def _not_asgi(app: Any) -> TypeError:
+    return TypeError(
         f"TestClient needs an ASGI application, got {app!r}: an ASGI 3 app is"
         " 'async def app(scope, receive, send)' and an ASGI 2 app is"
         " 'def app(scope)' returning 'async def instance(receive, send)'"

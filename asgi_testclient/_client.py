@@ -32,6 +32,15 @@ USE_CLIENT_DEFAULT: Any = _Unset()
 WEBSOCKET_TIMEOUT = 30.0
 
 
+def _check_cookie(name: str, value: Optional[str]) -> None:
+    # A ';' would make the app read two cookies where the test set one.
+    if ";" in name or "=" in name or (value is not None and ";" in value):
+        raise requests.exceptions.InvalidHeader(
+            f"cookie {name!r}={value!r} contains ';' (or its name '='), which would make the app"
+            " read it as more than one cookie; quote or encode the value"
+        )
+
+
 def _has_header(name: str, *header_maps: Any) -> bool:
     return any(key.lower() == name for headers in header_maps if headers for key, _ in key_value_pairs(headers))
 
@@ -105,8 +114,11 @@ class TestClient(requests.Session):
     def _merge_url(self, url: Union[str, bytes]) -> str:
         if isinstance(url, bytes):
             url = url.decode("utf-8")
-        if urlsplit(url).scheme:
-            return url
+        try:
+            if urlsplit(url).scheme:
+                return url
+        except ValueError:
+            return url  # malformed: requests raises InvalidURL for it
         base = urlsplit(self.base_url)
         if url.startswith("//"):
             return f"{base.scheme}:{url}"
@@ -124,6 +136,8 @@ class TestClient(requests.Session):
         """
         prepared = super().prepare_request(request)
         jar = prepared._cookies  # type: ignore[attr-defined]
+        for cookie in jar:
+            _check_cookie(cookie.name, cookie.value)
         policy = getattr(self.cookies, "_policy")  # noqa: B009 - CookieJar keeps it there, with no getter before 3.12
         if len(jar) and not _has_header("cookie", request.headers, self.headers):
             jar.set_policy(policy)

@@ -28,6 +28,7 @@ import anyio.lowlevel
 
 from ._body import Body
 from ._exceptions import ASGIProtocolError
+from ._http import NO_BODY_STATUSES, header_pairs
 from ._loop import LoopThread, current_cancel
 from ._types import ASGI3App, Message, Scope
 
@@ -58,23 +59,6 @@ class ExchangeTimeout(Exception):
         self.timeout = timeout
 
 
-def _header_pairs(headers: Any, message_type: str) -> List[Tuple[bytes, bytes]]:
-    try:
-        pairs = [(name, value) for name, value in headers]
-    except (TypeError, ValueError):
-        raise ASGIProtocolError(
-            f"'{message_type}' message has headers {headers!r:.200}; they must be an"
-            " iterable of (name, value) byte-string pairs"
-        ) from None
-    for name, value in pairs:
-        if not isinstance(name, bytes) or not isinstance(value, bytes):
-            raise ASGIProtocolError(
-                f"'{message_type}' message has header ({name!r}, {value!r}); header"
-                " names and values must be bytes"
-            )
-    return pairs
-
-
 class HTTPExchange:
     """The state of one request, shared by the app's task and the test thread.
 
@@ -99,6 +83,9 @@ class HTTPExchange:
         self._streaming = streaming
         self.timeout = timeout
         self._head = scope["method"] == "HEAD"
+        self._bodiless = self._head
+        self._declared: Optional[int] = None
+        self._sent = 0
         # loop side only
         self._body = body
         self._request_complete = False
@@ -216,7 +203,11 @@ class HTTPExchange:
                 raise ASGIProtocolError(
                     f"'http.response.start' message needs an integer 'status', got {message!r:.200}"
                 )
-            headers = _header_pairs(message.get("headers", ()), message_type)
+            headers = header_pairs(message.get("headers", ()), message_type)
+            # What requests would read of the body: nothing for HEAD, 1xx,
+            # 204 and 304 (where Content-Length describes another response).
+            self._bodiless = self._head or status < 200 or status in NO_BODY_STATUSES
+            self._declared = None if self._bodiless else _declared_length(headers)
             with self._cond:
                 self.status, self.headers = status, headers
                 self._progressed()
@@ -239,10 +230,12 @@ class HTTPExchange:
                     f"'http.response.body' message has a {type(body).__name__} body; it must be bytes"
                 )
             more_body = bool(message.get("more_body", False))
+            if self._declared is not None:
+                self._check_length(len(body), more_body)
             with self._cond:
                 if self.disconnected:
                     return None
-                if body and not self._head:
+                if body and not self._bodiless:
                     self._chunks.append(bytes(body))
                     self._buffered += len(body)
                 if not more_body:
@@ -273,6 +266,20 @@ class HTTPExchange:
             f"app sent an unknown message {message!r:.200}; an HTTP app sends"
             " 'http.response.start' then 'http.response.body'"
         )
+
+    def _check_length(self, size: int, more_body: bool) -> None:
+        declared = self._declared
+        assert declared is not None
+        self._sent += size
+        if self._sent > declared:
+            raise ASGIProtocolError(
+                f"app sent {self._sent} bytes of body, more than its Content-Length of {declared};"
+                " a server would refuse the rest"
+            )
+        if not more_body and self._sent < declared:
+            raise ASGIProtocolError(
+                f"app ended its body after {self._sent} bytes, short of its Content-Length of {declared}"
+            )
 
     # -- the test-thread side ------------------------------------------------
 
@@ -402,6 +409,17 @@ class HTTPExchange:
                     " 'http.response.body' message had more_body=True"
                 )
             return None
+
+
+def _declared_length(headers: List[Tuple[bytes, bytes]]) -> Optional[int]:
+    values = {value.strip() for name, value in headers if name.lower() == b"content-length"}
+    if not values:
+        return None
+    if len(values) > 1 or not all(value.isdigit() for value in values):
+        raise ASGIProtocolError(
+            f"app sent Content-Length {b', '.join(sorted(values))!r}, which is not one whole number"
+        )
+    return int(values.pop())
 
 
 def unwrap_group(exc: BaseException) -> BaseException:

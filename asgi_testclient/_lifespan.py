@@ -17,6 +17,10 @@ from ._exchange import unwrap_group
 from ._loop import LoopThread
 from ._types import ASGI3App, Message
 
+#: Seconds an app that reported a failed startup or shutdown has to end (and
+#: raise its exception) before the failure is reported with its message.
+FAILURE_GRACE = 1.0
+
 _STARTUP_REPLIES = ("lifespan.startup.complete", "lifespan.startup.failed")
 _SHUTDOWN_REPLIES = ("lifespan.shutdown.complete", "lifespan.shutdown.failed")
 
@@ -36,6 +40,7 @@ class LifespanRunner:
         self.supported = True
         self._asked = 0
         self._error: Optional[BaseException] = None
+        self._protocol_error: Optional[ASGIProtocolError] = None
         self._inbox_send: Any = None
         self._inbox_receive: Any = None
         self._outbox_send: Any = None
@@ -66,9 +71,12 @@ class LifespanRunner:
     async def _send(self, message: Message) -> None:
         kind = message.get("type") if isinstance(message, dict) else None
         if kind not in _STARTUP_REPLIES + _SHUTDOWN_REPLIES:
-            raise ASGIProtocolError(
+            error = ASGIProtocolError(
                 f"app sent {message!r:.200} during lifespan; expected one of {_STARTUP_REPLIES + _SHUTDOWN_REPLIES}"
             )
+            # Raised in the test even if the app swallows it.
+            self._protocol_error = self._protocol_error or error
+            raise error
         await self._outbox_send.send(message)
 
     async def _begin(self) -> None:
@@ -87,10 +95,11 @@ class LifespanRunner:
             if message["type"] not in replies:
                 raise ASGIProtocolError(f"app replied {message!r:.200} to '{request}'; expected one of {replies}")
             if message["type"].endswith(".failed"):
-                # Frameworks re-raise the exception after reporting it: wait
-                # for the app to end so the test can see that exception.
+                # Frameworks re-raise the exception after reporting it: give
+                # the app a moment to end so the test sees that exception.
                 assert self._done is not None
-                await self._done.wait()
+                with anyio.move_on_after(FAILURE_GRACE):
+                    await self._done.wait()
             return message
 
     # -- from the test thread ----------------------------------------------
@@ -109,6 +118,7 @@ class LifespanRunner:
         self._loop.portal.call(self._begin)
         self._loop.portal.start_task_soon(self._run)
         message = self._call(self._startup)
+        self._raise_protocol_error()
         if message is None:
             if self._asked == 0 or self._error is None:
                 # Never asked for lifespan.startup: lifespan is not supported.
@@ -123,6 +133,7 @@ class LifespanRunner:
         if not self.supported:
             return
         message = self._call(self._shutdown)
+        self._raise_protocol_error()
         if message is None:
             if self._error is not None:
                 raise unwrap_group(self._error)
@@ -138,6 +149,11 @@ class LifespanRunner:
         if self._done.is_set():
             return None
         return await self._exchange("lifespan.shutdown", _SHUTDOWN_REPLIES)
+
+    def _raise_protocol_error(self) -> None:
+        if self._protocol_error is not None:
+            error, self._protocol_error = self._protocol_error, None
+            raise error
 
     def _raise_failure(self, message: Message, phase: str) -> None:
         if self._error is not None:

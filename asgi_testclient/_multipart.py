@@ -136,6 +136,9 @@ class MultipartBody:
             data = str(data)
         if isinstance(data, str):
             data = data.encode("utf-8")
+        if not isinstance(data, (bytes, _FilePart)):
+            # What requests raises, writing such a part into its buffer.
+            raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'")
         self._parts.append((head, data))
 
     def __len__(self) -> int:

@@ -15,7 +15,10 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
+from ._http import field_value_problem, is_method, is_token
 from ._types import Scope
+
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -43,12 +46,12 @@ def _encode_header(name: Union[str, bytes], value: Union[str, bytes]) -> Tuple[b
             " headers are latin-1, so encode the value (for example with"
             " urllib.parse.quote) before sending it"
         ) from None
-    if b"\r" in raw_value or b"\n" in raw_value or b"\r" in raw_name or b"\n" in raw_name:
+    problem = field_value_problem(raw_value) or field_value_problem(raw_name)
+    if problem:
         raise requests.exceptions.InvalidHeader(
-            f"header {name!r}: {value!r} contains a CR or LF character, which"
-            " would split it into several headers"
+            f"header {name!r}: {value!r} {problem}, which could split it into several headers"
         )
-    if not raw_name or b":" in raw_name or b" " in raw_name:
+    if not is_token(raw_name):
         raise requests.exceptions.InvalidHeader(f"header name {name!r} is not a valid HTTP token")
     return raw_name.lower(), raw_value
 
@@ -120,8 +123,11 @@ def http_scope(
         raise requests.exceptions.InvalidSchema(
             f"{request.url!r} is a websocket URL; open it with client.websocket_connect()"
         )
-    assert request.method is not None
-    scope["method"] = request.method.upper()
+    method = request.method
+    assert method is not None
+    if method not in _KNOWN_METHODS and not is_method(method):
+        raise ValueError(f"method {method!r} is not an HTTP token; a server would refuse it")
+    scope["method"] = method.upper()
     # Starlette's Jinja2Templates reports what it rendered through the debug
     # extension (0.21 and later) or the template one (the old client's).
     scope["extensions"] = {"http.response.debug": {}, "http.response.template": {}}

@@ -25,7 +25,8 @@ from requests.utils import get_encoding_from_headers
 
 from ._adapter import read_timeout
 from ._exceptions import ASGIProtocolError, WebSocketDenialResponse, WebSocketDisconnect
-from ._exchange import _header_pairs, unwrap_group
+from ._exchange import unwrap_group
+from ._http import header_pairs
 from ._loop import LoopThread
 from ._response import reason_phrase
 from ._types import ASGI3App, Message, Scope
@@ -205,7 +206,7 @@ class WebSocketTestSession:
         problem = _problem(kind, message)
         if problem:
             raise ASGIProtocolError(f"{kind!r} message {message!r:.200} {problem}")
-        headers = _header_pairs(message.get("headers") or (), kind)
+        headers = header_pairs(message.get("headers") or (), kind)
         with self._cond:
             state = self._state
             if state not in _ALLOWED[kind]:

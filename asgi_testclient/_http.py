@@ -1,0 +1,64 @@
+"""HTTP syntax the client holds both sides to: tokens and header fields.
+
+A server refuses a method or header name that is not a token, and a header
+value with CR, LF or NUL in it; so does the client, for what the test sends
+and for what the app answers, so that nothing passes in a test that would
+fail behind a server (or let one header smuggle in another).
+"""
+
+import re
+from typing import Any, List, Tuple
+
+from ._exceptions import ASGIProtocolError
+
+# RFC 9110 token: the visible ASCII characters but separators.
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TOKEN_STR = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# What may not appear in a field value (tab and obs-text may).
+_FORBIDDEN_IN_VALUE = re.compile(rb"[\x00\r\n]")
+
+#: Statuses whose responses never have a body.
+NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def is_token(name: bytes) -> bool:
+    return _TOKEN.fullmatch(name) is not None
+
+
+def is_method(method: str) -> bool:
+    return _TOKEN_STR.fullmatch(method) is not None
+
+
+def field_value_problem(value: bytes) -> str:
+    """What is wrong with a header value, or ``""``."""
+    return "contains a CR, LF or NUL character" if _FORBIDDEN_IN_VALUE.search(value) else ""
+
+
+def header_pairs(headers: Any, message_type: str) -> List[Tuple[bytes, bytes]]:
+    """The app's ``headers`` as a list of byte pairs, or ``ASGIProtocolError``
+    naming the header a server would refuse."""
+    try:
+        pairs = [(name, value) for name, value in headers]
+    except (TypeError, ValueError):
+        raise ASGIProtocolError(
+            f"'{message_type}' message has headers {headers!r:.200}; they must be an"
+            " iterable of (name, value) byte-string pairs"
+        ) from None
+    for name, value in pairs:
+        if not isinstance(name, bytes) or not isinstance(value, bytes):
+            raise ASGIProtocolError(
+                f"'{message_type}' message has header ({name!r}, {value!r}); header"
+                " names and values must be bytes"
+            )
+        if not is_token(name):
+            raise ASGIProtocolError(
+                f"'{message_type}' message has header name {name!r}, which is not an HTTP token;"
+                " a server would refuse it"
+            )
+        problem = field_value_problem(value)
+        if problem:
+            raise ASGIProtocolError(
+                f"'{message_type}' message has header {name!r} whose value {value!r:.100} {problem};"
+                " a server would refuse it"
+            )
+    return pairs
