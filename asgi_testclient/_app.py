@@ -43,11 +43,10 @@ def _accepts(func: Any, count: int) -> Optional[bool]:
         params = list(inspect.signature(func).parameters.values())
     except (TypeError, ValueError):  # a builtin without a signature
         return None
-    if any(p.kind == p.VAR_POSITIONAL for p in params):
-        required = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
-        return len(required) <= count
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     required = [p for p in positional if p.default is p.empty]
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return len(required) <= count
     keyword_only_required = [p for p in params if p.kind == p.KEYWORD_ONLY and p.default is p.empty]
     return not keyword_only_required and len(required) <= count <= len(positional)
 
