@@ -2,15 +2,20 @@
 
 import threading
 import weakref
+from http.cookiejar import CookieJar
 from typing import Any, Callable, Dict, Optional, Sequence, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from anyio.from_thread import BlockingPortal
+from requests.cookies import RequestsCookieJar
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_netrc_auth
 
 from ._adapter import ASGIAdapter, TimeoutArg
 from ._cookies import TestServerCookiePolicy
 from ._lifespan import LifespanRunner
+from ._merge import merge_hooks, merge_setting
 from ._multipart import MultipartBody, key_value_pairs
 from ._scope import Address, websocket_scope
 from ._types import ASGIApp
@@ -30,6 +35,11 @@ USE_CLIENT_DEFAULT: Any = _Unset()
 #: Seconds a websocket handshake or ``receive*`` waits when neither the call,
 #: ``websocket_connect(timeout=...)`` nor the client sets a timeout.
 WEBSOCKET_TIMEOUT = 30.0
+
+
+# requests' own cookie merging (typed differently from one version to the next).
+_cookiejar_from_dict: Any = requests.cookies.cookiejar_from_dict
+_merge_cookies: Any = requests.cookies.merge_cookies
 
 
 def _check_cookie(name: str, value: Optional[str]) -> None:
@@ -128,22 +138,47 @@ class TestClient(requests.Session):
         return urlunsplit((base.scheme, base.netloc, "", "", "")) + path
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
-        """As in requests, but cookies are chosen by this client's cookie policy.
+        """Merge ``request`` with the session's settings, as requests does.
 
-        requests copies the session's cookies into a new jar, with the
-        standard policy, for every request; the ``Cookie`` header is made
-        again here with the policy of ``client.cookies``.
+        Two differences: the request's cookies are chosen by this client's
+        cookie policy (requests copies them into a jar with the standard
+        policy), and a cookie that would read as two is refused.
         """
-        prepared = super().prepare_request(request)
-        jar = prepared._cookies  # type: ignore[attr-defined]
+        cookies = request.cookies or {}
+        if not isinstance(cookies, CookieJar):
+            cookies = _cookiejar_from_dict(cookies)
+        jar = RequestsCookieJar(policy=getattr(self.cookies, "_policy", None))
+        jar = _merge_cookies(_merge_cookies(jar, self.cookies), cookies)
         for cookie in jar:
             _check_cookie(cookie.name, cookie.value)
-        policy = getattr(self.cookies, "_policy")  # noqa: B009 - CookieJar keeps it there, with no getter before 3.12
-        if len(jar) and not _has_header("cookie", request.headers, self.headers):
-            jar.set_policy(policy)
-            prepared.headers.pop("Cookie", None)
-            prepared.prepare_cookies(jar)
+        auth = request.auth
+        if self.trust_env and not auth and not self.auth:
+            auth = get_netrc_auth(request.url)
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=request.method.upper() if request.method else request.method,
+            url=request.url,
+            files=request.files,
+            data=request.data,
+            json=request.json,
+            headers=merge_setting(request.headers, self.headers, dict_class=CaseInsensitiveDict),
+            params=merge_setting(request.params, self.params),
+            auth=merge_setting(auth, self.auth),
+            cookies=jar,
+            hooks=merge_hooks(request.hooks, self.hooks),
+        )
         return prepared
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        """As in requests; the environment is read only if ``trust_env`` is set."""
+        if self.trust_env:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        return {
+            "proxies": merge_setting(proxies, self.proxies),
+            "stream": merge_setting(stream, self.stream),
+            "verify": merge_setting(verify, self.verify),
+            "cert": merge_setting(cert, self.cert),
+        }
 
     def request(  # type: ignore[override]
         self,

@@ -12,8 +12,9 @@ again, so the test sees the app's own exception (or requests'
 ``ReadTimeout``) unchanged.
 """
 
+import collections
 import http
-from typing import Any, Callable, Generator, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Deque, Generator, Iterator, List, Optional, Tuple
 
 import requests
 from requests.cookies import extract_cookies_to_jar
@@ -80,6 +81,8 @@ class _OriginalResponse:
 class BodyReader:
     """The response body as a file object, reading from the exchange.
 
+    ``read(amt)`` returns ``amt`` bytes unless the body ends first, as a
+    socket's buffered reader does; ``read1(amt)`` returns what has arrived.
     At the end of the body it waits for the app to return (so background
     tasks have run, as with the old client) and raises whatever the test
     must see. ``close()`` before the end tells the app the client left.
@@ -94,19 +97,24 @@ class BodyReader:
         self._exchange = exchange
         self._raise_server_exceptions = raise_server_exceptions
         self._timeout_error = timeout_error
-        self._chunks: List[bytes] = []
+        # What has arrived and not been read: whole chunks, the first one
+        # read up to _offset (so that no read copies more than it returns).
+        self._chunks: Deque[bytes] = collections.deque()
+        self._offset = 0
+        self._available = 0
         self._eof = False
         self._failure: Optional[BaseException] = None
         self.closed = False
 
     def preload(self, chunks: List[bytes]) -> None:
         """Take the whole body of a finished exchange at once."""
-        self._chunks = chunks
+        self._chunks.extend(chunks)
+        self._available += sum(map(len, chunks))
         self._eof = True
         self._close_at_end()
 
     def _fill(self) -> None:
-        """Append at least one chunk to the buffer, or reach the end.
+        """Add at least one chunk to the buffer, or reach the end.
 
         A failure found at the end is raised once the chunks before it
         have been read.
@@ -115,6 +123,7 @@ class BodyReader:
         try:
             chunks, over = exchange.take()
             self._chunks.extend(chunks)
+            self._available += sum(map(len, chunks))
             if over:
                 self._eof = True
                 exchange.wait_until_finished()
@@ -126,28 +135,25 @@ class BodyReader:
         if self._eof:
             self._failure = exchange.failure(self._raise_server_exceptions)
 
-    def _ready(self) -> bool:
-        """Fill until there is data or the end; raise a failure found at
-        the end once no data is left before it."""
-        while not self._chunks and not self._eof:
+    def _wait_for(self, size: float) -> None:
+        """Fill until ``size`` bytes are there or the body ended; raise a
+        failure found at the end once no data is left before it."""
+        while self._available < size and not self._eof:
             self._fill()
-        if not self._chunks and self._failure is not None:
+        if not self._available and self._failure is not None:
             failure, self._failure = self._failure, None
             self.closed = True
             raise _Carried(failure)
-        return bool(self._chunks)
 
     def read(self, amt: Optional[int] = None) -> bytes:
         if amt is None or amt < 0:
-            while not self._eof:
-                self._fill()
-            if self._failure is not None:
-                self._chunks.clear()
-            self._ready()
-            data = b"".join(self._chunks)
-            self._chunks.clear()
+            self._wait_for(float("inf"))
+            if self._failure is not None:  # the body is incomplete anyway
+                self._discard()
+                self._wait_for(1)
+            data = self._take(self._available)
         else:
-            self._ready()
+            self._wait_for(amt)
             data = self._take(amt)
         self._close_at_end()
         return data
@@ -155,32 +161,38 @@ class BodyReader:
     def read1(self, amt: Optional[int] = None) -> bytes:
         """What has arrived, up to ``amt`` bytes, waiting only if nothing
         has; ``b""`` at the end."""
-        self._ready()
-        if amt is None or amt < 0:
-            data = b"".join(self._chunks)
-            self._chunks.clear()
-        else:
-            data = self._take(amt)
+        self._wait_for(1)
+        first = len(self._chunks[0]) - self._offset if self._chunks else 0
+        data = self._take(first if amt is None or amt < 0 else min(amt, first))
         self._close_at_end()
         return data
 
     def _close_at_end(self) -> None:
         # urllib3 stops reading once the file is closed: stay open while a
         # failure is still to be raised.
-        if self._eof and not self._chunks and self._failure is None:
+        if self._eof and not self._available and self._failure is None:
             self.closed = True
 
     def _take(self, amt: int) -> bytes:
-        chunks = self._chunks
-        if not chunks:
-            return b""
-        first = chunks[0]
-        if len(first) <= amt and len(chunks) == 1:
-            chunks.clear()
-            return first
-        data = b"".join(chunks)
-        chunks[:] = [data[amt:]] if len(data) > amt else []
-        return data[:amt]
+        chunks, parts, need = self._chunks, [], min(amt, self._available)
+        self._available -= need
+        while need:
+            chunk, offset = chunks[0], self._offset
+            left = len(chunk) - offset
+            if left <= need:
+                parts.append(chunk[offset:] if offset else chunk)
+                chunks.popleft()
+                self._offset = 0
+                need -= left
+            else:
+                parts.append(chunk[offset : offset + need])
+                self._offset += need
+                need = 0
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _discard(self) -> None:
+        self._chunks.clear()
+        self._offset = self._available = 0
 
     def readable(self) -> bool:
         return True
@@ -189,7 +201,7 @@ class BodyReader:
         if self.closed:
             return
         self.closed = True
-        self._chunks.clear()
+        self._discard()
         exchange = self._exchange
         if not self._eof:
             self._eof = True
