@@ -105,6 +105,7 @@ class HTTPExchange:
         self.template: Any = None
         self.context: Any = None
         self.error_is_cancellation = False
+        self.error_swallowed = False
         self._progress_at = 0.0
         self._disconnect_event: Optional[anyio.Event] = None
         self._space_event: Optional[anyio.Event] = None
@@ -393,6 +394,12 @@ class HTTPExchange:
                     return None
                 if raise_server_exceptions or not isinstance(error, Exception):
                     return unwrap_group(error)
+                # Turned into the response a server would send: let the
+                # exception go, and with it the app's frames (and whatever
+                # they hold), however long the test keeps the response.
+                self.error, self.error_swallowed = None, True
+                return None
+            if self.error_swallowed:
                 return None
             if not self.finished or self.cancelled or (self.disconnected and not self.body_complete):
                 return None

@@ -201,3 +201,27 @@ def test_groups_of_several_exceptions_are_kept(make_client):
 
     with pytest.raises(ExceptionGroup):  # noqa: F821
         make_client(app).get("/")
+
+
+def test_a_swallowed_exception_is_not_kept_alive_by_the_response(make_client):
+    import gc
+    import weakref
+
+    class Resource:
+        pass
+
+    held = []
+
+    async def app(scope, receive, send):
+        resource = Resource()  # a local of the failing frame
+        held.append(weakref.ref(resource))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"part", "more_body": True})
+        raise AppError("mid body")
+
+    client = make_client(app, raise_server_exceptions=False)
+    response = client.get("/")
+    streamed = client.get("/", stream=True)
+    assert streamed.content == response.content == b"part"
+    gc.collect()
+    assert [ref() for ref in held] == [None, None]
