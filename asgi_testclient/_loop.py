@@ -1,6 +1,6 @@
 """The one object that owns a client's event loop and the thread it runs in.
 
-A :class:`LoopThread` starts a daemon thread running ``anyio.run`` on the
+A :class:`LoopThread` starts a daemon thread running an event loop of the
 chosen backend and keeps the loop alive until :meth:`LoopThread.stop`. It
 offers three ways in from other threads:
 
@@ -33,6 +33,7 @@ from anyio.from_thread import BlockingPortal
 STOP_TIMEOUT = 10.0
 
 _BACKENDS = ("asyncio", "trio")
+_ASYNCIO_OPTIONS = frozenset({"use_uvloop", "debug", "loop_factory"})
 
 _current_cancel: "contextvars.ContextVar[Callable[[], Any]]" = contextvars.ContextVar("asgi_testclient_cancel")
 
@@ -69,6 +70,13 @@ class LoopThread:
             raise ValueError(f"backend must be one of {', '.join(map(repr, _BACKENDS))}, not {backend!r}")
         self.backend = backend
         self.backend_options = dict(backend_options or {})
+        if backend == "asyncio":
+            unknown = set(self.backend_options) - _ASYNCIO_OPTIONS
+            if unknown:
+                raise ValueError(
+                    f"unknown backend_options for asyncio: {', '.join(sorted(unknown))}"
+                    f" (known: {', '.join(sorted(_ASYNCIO_OPTIONS))})"
+                )
         self._lock = threading.Lock()
         self._run: Optional[_Run] = None
 
@@ -116,8 +124,11 @@ class LoopThread:
 
     def _main(self, run: _Run) -> None:
         try:
-            anyio.run(self._serve, run, backend=self.backend, backend_options=self.backend_options)
-        except BaseException as exc:
+            if self.backend == "trio":
+                anyio.run(self._serve, run, backend="trio", backend_options=self.backend_options)
+            else:
+                _run_asyncio(self._serve(run), self.backend_options)
+        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
             if run.ready.is_set():  # pragma: no cover - _serve swallows task errors
                 raise
             run.failure = exc
@@ -142,10 +153,11 @@ class LoopThread:
         tasks: Set[asyncio.Task[Any]] = set()
 
         async def wrapper(func: Callable[..., Awaitable[Any]], args: Any) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            _current_cancel.set(task.cancel)
-            await func(*args)
+            # Cancelled through an anyio scope, not Task.cancel(), so that the
+            # app's shielded sections finish first, as on trio.
+            with anyio.CancelScope() as scope:
+                _current_cancel.set(scope.cancel)
+                await func(*args)
 
         def start_task(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
             # The loop keeps only weak references to tasks: hold them here.
@@ -243,3 +255,40 @@ def _import_trio() -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "You seem to already have a custom sys.excepthook", RuntimeWarning)
         import trio  # noqa: F401
+
+
+def _run_asyncio(main: Awaitable[None], options: Dict[str, Any]) -> None:
+    """Run ``main`` on a new asyncio (or uvloop) loop of this thread's own.
+
+    Not ``anyio.run``: anyio 3 installs uvloop as the process-wide event loop
+    policy, so every later asyncio client (and the test's own asyncio code)
+    would silently run on uvloop. The loop here comes from a policy object
+    nobody else sees, or from uvloop directly, and the global policy is left
+    alone. anyio's functions work on any running asyncio loop.
+    """
+    import asyncio
+
+    if options.get("loop_factory") is not None:
+        loop = options["loop_factory"]()
+    elif options.get("use_uvloop"):
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    else:
+        loop = asyncio.DefaultEventLoopPolicy().new_event_loop()
+    loop.set_debug(bool(options.get("debug", False)))
+    asyncio.set_event_loop(loop)  # this thread's only
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            leftover = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in leftover:
+                task.cancel()
+            if leftover:
+                loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()

@@ -158,3 +158,29 @@ def test_run_executes_a_coroutine_on_the_apps_loop(make_client):
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="backend must be one of 'asyncio', 'trio', not 'curio'"):
         TestClient(loop_reporting_app()[0], backend="curio")
+
+
+def test_uvloop_never_leaks_into_other_clients():
+    """anyio 3 installed uvloop as the global policy; the client must not."""
+    import asyncio
+
+    async def loop_type(scope, receive, send):
+        body = type(asyncio.get_running_loop()).__module__.encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    policy = asyncio.get_event_loop_policy()
+    fast = TestClient(loop_type, backend_options={"use_uvloop": True})
+    plain = TestClient(loop_type)
+    try:
+        assert fast.get("/").text.startswith("uvloop")
+        assert plain.get("/").text.startswith("asyncio")
+        assert asyncio.get_event_loop_policy() is policy
+    finally:
+        fast.close()
+        plain.close()
+
+
+def test_unknown_backend_options_are_refused():
+    with pytest.raises(ValueError, match="unknown backend_options for asyncio: use_uvlop"):
+        TestClient(loop_reporting_app()[0], backend_options={"use_uvlop": True})
