@@ -128,7 +128,7 @@ class LoopThread:
                 anyio.run(self._serve, run, backend="trio", backend_options=self.backend_options)
             else:
                 _run_asyncio(self._serve(run), self.backend_options)
-        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
+        except BaseException as exc:  # handed to the starting thread
             if run.ready.is_set():  # pragma: no cover - _serve swallows task errors
                 raise
             run.failure = exc
