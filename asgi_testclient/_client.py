@@ -3,7 +3,7 @@
 import threading
 import weakref
 from http.cookiejar import CookieJar
-from typing import Any, Callable, Dict, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, Optional, Sequence, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -20,8 +20,6 @@ from ._multipart import MultipartBody, key_value_pairs
 from ._scope import Address, websocket_scope
 from ._types import ASGIApp
 from ._websocket import WebSocketTestSession
-
-T = TypeVar("T")
 
 
 class _Unset:
