@@ -171,6 +171,10 @@ class HTTPExchange:
         return dict(_DISCONNECT)
 
     async def send(self, message: Message) -> None:
+        # Read before the message is taken in: the last body message marks
+        # the exchange disconnected too, but was not sent after the client
+        # left, and needs no checkpoint (one more loop iteration per request).
+        gone = self.disconnected
         try:
             if not isinstance(message, Mapping):
                 raise ASGIProtocolError(
@@ -185,7 +189,7 @@ class HTTPExchange:
             raise
         if wait_for_space is not None:
             await wait_for_space.wait()
-        elif self.disconnected:
+        elif gone:
             # Sends after the client left are no-ops (HTTP spec 2.3), but
             # still a checkpoint, so an app that keeps sending can be
             # cancelled.

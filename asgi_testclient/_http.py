@@ -7,7 +7,7 @@ fail behind a server (or let one header smuggle in another).
 """
 
 import re
-from typing import Any, List, Tuple
+from typing import Any, List, Set, Tuple
 
 from ._exceptions import ASGIProtocolError
 
@@ -44,8 +44,12 @@ def header_pairs(headers: Any, message_type: str) -> List[Tuple[bytes, bytes]]:
             f"'{message_type}' message has headers {headers!r:.200}; they must be an"
             " iterable of (name, value) byte-string pairs"
         ) from None
-    for name, value in pairs:
-        if not isinstance(name, bytes) or not isinstance(value, bytes):
+    for pair in pairs:
+        name, value = pair
+        exact = type(name) is bytes and type(value) is bytes
+        if exact and pair in _CHECKED:
+            continue
+        if not exact and not (isinstance(name, bytes) and isinstance(value, bytes)):
             raise ASGIProtocolError(
                 f"'{message_type}' message has header ({name!r}, {value!r}); header"
                 " names and values must be bytes"
@@ -61,4 +65,14 @@ def header_pairs(headers: Any, message_type: str) -> List[Tuple[bytes, bytes]]:
                 f"'{message_type}' message has header {name!r} whose value {value!r:.100} {problem};"
                 " a server would refuse it"
             )
+        if exact:
+            if len(_CHECKED) >= _CHECKED_MAX:
+                _CHECKED.clear()
+            _CHECKED.add(pair)
     return pairs
+
+
+# Pairs found valid: an app answers with the same few headers again and
+# again. Bounded, and cleared when full.
+_CHECKED: Set[Tuple[bytes, bytes]] = set()
+_CHECKED_MAX = 64

@@ -155,15 +155,18 @@ class LoopThread:
         async def wrapper(func: Callable[..., Awaitable[Any]], args: Any) -> None:
             # Cancelled through an anyio scope, not Task.cancel(), so that the
             # app's shielded sections finish first, as on trio.
-            with anyio.CancelScope() as scope:
-                _current_cancel.set(scope.cancel)
-                await func(*args)
+            try:
+                with anyio.CancelScope() as scope:
+                    _current_cancel.set(scope.cancel)
+                    await func(*args)
+            finally:
+                # Here rather than in a done callback, which would cost the
+                # loop one more iteration before the test thread gets the GIL.
+                tasks.discard(asyncio.current_task())
 
         def start_task(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
             # The loop keeps only weak references to tasks: hold them here.
-            task = loop.create_task(wrapper(func, args))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+            tasks.add(loop.create_task(wrapper(func, args)))
 
         run.call_soon, run.start_task = loop.call_soon_threadsafe, start_task
         run.ready.set()

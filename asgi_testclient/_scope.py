@@ -56,9 +56,28 @@ def _encode_header(name: Union[str, bytes], value: Union[str, bytes]) -> Tuple[b
     return raw_name.lower(), raw_value
 
 
+# Headers already encoded and checked: a suite sends the same few session
+# headers with every request. Bounded, and cleared when full.
+_ENCODED: Dict[Tuple[Any, Any], Tuple[bytes, bytes]] = {}
+_ENCODED_MAX = 64
+
+
+def _encoded(name: Any, value: Any) -> Tuple[bytes, bytes]:
+    try:
+        return _ENCODED[name, value]
+    except KeyError:
+        pair = _encode_header(name, value)
+    except TypeError:  # unhashable: checked each time
+        return _encode_header(name, value)
+    if len(_ENCODED) >= _ENCODED_MAX:
+        _ENCODED.clear()
+    _ENCODED[name, value] = pair
+    return pair
+
+
 def encode_headers(headers: Mapping[Any, Any], host: bytes) -> RawHeaders:
     """Lower-cased byte pairs in the request's order, ``host`` first."""
-    raw = [_encode_header(name, value) for name, value in headers.items()]
+    raw = [_encoded(name, value) for name, value in headers.items()]
     if not any(name == b"host" for name, _ in raw):
         raw.insert(0, (b"host", host))
     return raw
