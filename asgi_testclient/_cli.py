@@ -5,6 +5,7 @@ import contextlib
 import importlib
 import os
 import sys
+import traceback
 from typing import Any, List, Optional, Sequence
 
 from ._client import TestClient
@@ -42,6 +43,12 @@ def load_app(spec: str) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise ImportError(f"cannot import module {module_name!r}: {exc}") from exc
+    except Exception as exc:  # the module itself failed: say what and where, in one line
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        raise ImportError(
+            f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}"
+            f" (at {where.filename}:{where.lineno})"
+        ) from exc
     app: Any = module
     for part in attribute.split("."):
         try:

@@ -52,6 +52,21 @@ def test_app_that_cannot_be_imported(tmp_path):
     assert b"is not of the form 'module:attribute'" in result.stderr
 
 
+def test_module_failing_on_import_gets_one_line(tmp_path):
+    (tmp_path / "needs_env.py").write_text("import os\n\nraise RuntimeError('DATABASE_URL is not set')\n")
+    (tmp_path / "bad_syntax.py").write_text("async def app(scope, receive, send)\n    pass\n")
+    result = run_cli("needs_env:app", "/", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == (
+        f"error: cannot import module 'needs_env': RuntimeError: DATABASE_URL is not set"
+        f" (at {tmp_path / 'needs_env.py'}:3)"
+    )
+    result = run_cli("bad_syntax:app", "/", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(b"error: cannot import module 'bad_syntax': SyntaxError: ")
+    assert b"Traceback" not in result.stderr
+
+
 def test_bad_header_and_bad_target():
     assert b"is not of the form 'Name: value'" in run_cli("examples.app:app", "/", "-H", "nocolon").stderr
     result = run_cli("examples.app:app", "FETCH", "/x")

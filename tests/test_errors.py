@@ -1,5 +1,6 @@
 """App exceptions, both settings of ``raise_server_exceptions``, and protocol errors."""
 
+import asyncio
 import sys
 
 import anyio
@@ -89,6 +90,22 @@ def test_base_exceptions_are_never_a_500(make_client, exc_type):
 
     with pytest.raises(exc_type):
         make_client(app, raise_server_exceptions=False).get("/")
+
+
+@pytest.mark.parametrize("how", ["raises it", "cancels its own task"])
+@pytest.mark.parametrize("raise_server_exceptions", [True, False])
+def test_the_apps_own_cancellation_is_never_a_500(make_client, backend, how, raise_server_exceptions):
+    if backend[0] == "trio":
+        pytest.skip("on trio, cancellation leaves an app only through a scope the client cancelled")
+
+    async def app(scope, receive, send):
+        if how == "raises it":
+            raise asyncio.CancelledError("the app's own")
+        asyncio.current_task().cancel()
+        await asyncio.sleep(0)
+
+    with pytest.raises(asyncio.CancelledError):
+        make_client(app, raise_server_exceptions=raise_server_exceptions).get("/", timeout=5)
 
 
 def test_app_returning_without_responding(make_client):

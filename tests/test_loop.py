@@ -15,7 +15,9 @@ from asgi_testclient import TestClient
 
 def loop_reporting_app():
     """Answers with an id of the running loop, and keeps an anyio.Lock and
-    an Event made by the first request to use in later ones."""
+    an Event made by the first request to use in later ones. Every loop it
+    ran on is kept in ``made["loops"]``, alive, so that a new loop can never
+    reuse the id of an old one."""
     made = {}
 
     async def app(scope, receive, send):
@@ -33,6 +35,7 @@ def loop_reporting_app():
             pass
         made["event"].set()
         await made["event"].wait()
+        made.setdefault("loops", []).append(current_loop())
         body = str(current_loop_id()).encode()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": body})
@@ -40,22 +43,29 @@ def loop_reporting_app():
     return app, made
 
 
-def current_loop_id():
+def current_loop():
+    """The running asyncio loop, or the running trio run's token."""
     try:
         import asyncio
 
-        return id(asyncio.get_running_loop())
+        return asyncio.get_running_loop()
     except RuntimeError:
         import trio
 
-        return id(trio.lowlevel.current_trio_token())
+        return trio.lowlevel.current_trio_token()
+
+
+def current_loop_id():
+    return id(current_loop())
 
 
 def test_requests_outside_with_share_one_loop(make_client):
-    app, _ = loop_reporting_app()
+    app, made = loop_reporting_app()
     client = make_client(app)
     loops = {client.get("/").text for _ in range(5)}
     assert len(loops) == 1
+    assert len(made["loops"]) == 5
+    assert all(loop is made["loops"][0] for loop in made["loops"])
 
 
 def test_requests_and_lifespan_share_the_loop_inside_with(make_client):

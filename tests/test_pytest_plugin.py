@@ -4,8 +4,11 @@ and async setup on the app's own loop (the worked example of the docs).
 Every suite here is written to a temporary directory and run by an inner
 pytest, with only the plugins it names."""
 
+import re
 import subprocess
 import sys
+from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -215,81 +218,16 @@ def test_asgi_client_without_an_app_says_what_to_define(pytester):
 # -- async setup on the app's loop: the worked example of the docs ---------------------------
 
 
-WORKED_EXAMPLE = '''
-import contextlib
-
-import anyio
-import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-
-pytestmark = pytest.mark.asgi_backends("asyncio", "trio", "uvloop")
-
-
-class Inbox:
-    """Messages go through a memory object stream to a worker task. Both
-    are made by the app's lifespan, on the app's event loop, and work only
-    there."""
-
-    def __init__(self, send_stream):
-        self._send_stream = send_stream
-        self.messages = []
-
-    async def put(self, text):
-        handled = anyio.Event()
-        await self._send_stream.send((text, handled))
-        await handled.wait()
-
-    async def work(self, receive_stream):
-        async with receive_stream:
-            async for text, handled in receive_stream:
-                self.messages.append(text.upper())
-                handled.set()
-
-
-@contextlib.asynccontextmanager
-async def lifespan(app):
-    send_stream, receive_stream = anyio.create_memory_object_stream(10)
-    async with anyio.create_task_group() as task_group:
-        async with send_stream:
-            app.state.inbox = Inbox(send_stream)
-            task_group.start_soon(app.state.inbox.work, receive_stream)
-            yield
-        # The stream is closed now: the worker ends, and the task group with it.
-
-
-async def messages(request: Request) -> JSONResponse:
-    return JSONResponse(request.app.state.inbox.messages)
-
-
-def create_app():
-    return Starlette(routes=[Route("/messages", messages)], lifespan=lifespan)
-
-
-@pytest.fixture
-def asgi_app():
-    return create_app()
-
-
-def test_prepare_through_the_lifespans_inbox(asgi_client):
-    inbox = asgi_client.app.state.inbox
-    asgi_client.run(inbox.put, "hello")
-    asgi_client.run(inbox.put, "world")
-    assert asgi_client.get("/messages").json() == ["HELLO", "WORLD"]
-
-
-def test_the_same_with_the_factory(asgi_client_factory):
-    app = create_app()
-    with asgi_client_factory(app) as client:
-        client.run(app.state.inbox.put, "hi")
-        assert client.get("/messages").json() == ["HI"]
-'''
+def worked_example():
+    """The worked example, as the docs show it (``docs/pytest.md``)."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "pytest.md").read_text(encoding="utf-8")
+    blocks = [block for block in re.findall(r"```python\n(.*?)```", text, re.S) if "def test_" in block]
+    assert len(blocks) == 1, "docs/pytest.md should have one worked example with tests in it"
+    return blocks[0]
 
 
 def test_worked_example_async_setup_on_the_apps_loop(pytester):
-    pytester.makepyfile(test_worked_example=WORKED_EXAMPLE)
+    pytester.makepyfile(test_worked_example=worked_example())
     result = pytester.runpytest(*PLUGIN_ARGS, "--strict-markers", "-W", "error", "-v")
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines_random(["*test_prepare_through_the_lifespans_inbox[[]trio[]] PASSED*"])
@@ -395,3 +333,12 @@ def test_loading_the_plugin_imports_nothing_heavy():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_plugin_is_registered_by_entry_point():
+    # What makes pytest load the plugin in a user's run with no -p option.
+    group = entry_points()
+    found = group.select(group="pytest11") if hasattr(group, "select") else group.get("pytest11", ())
+    assert {(point.name, point.value) for point in found if point.name == "asgi_testclient"} == {
+        ("asgi_testclient", "asgi_testclient.pytest_plugin")
+    }

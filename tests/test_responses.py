@@ -148,3 +148,16 @@ def test_streamed_response_can_be_used_as_a_context_manager(make_client):
     app = respond(chunks=[b"a", b"b"])
     with make_client(app).get("/", stream=True) as response:
         assert response.raw.read(1) == b"a"
+
+
+def test_the_old_template_message_sets_template_and_context(make_client):
+    # What Starlette up to 0.20 sent (the old client's extension): the
+    # response gets the attributes, as with the old client.
+    async def app(scope, receive, send):
+        assert "http.response.template" in scope["extensions"]
+        await send({"type": "http.response.template", "template": "page.html", "context": {"name": "x"}})
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"<p>x</p>"})
+
+    response = make_client(app).get("/")
+    assert (response.template, response.context, response.text) == ("page.html", {"name": "x"}, "<p>x</p>")

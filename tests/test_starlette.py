@@ -1,7 +1,10 @@
 """Behaviour against real Starlette and FastAPI apps: routing, root_path,
 templates, cookies and sessions."""
 
+import sys
+
 import pytest
+import starlette
 from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -181,3 +184,10 @@ def test_a_slow_background_task_is_bounded_by_the_timeout(make_client):
     client = make_client(Starlette(routes=[Route("/", endpoint)]))
     with pytest.raises(requests.exceptions.ReadTimeout, match="did not finish after its response within 0.2 seconds"):
         client.get("/", timeout=0.2)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="Starlette 1.x needs Python 3.10 or later")
+def test_the_suite_runs_on_starlette_1():
+    # The test extras ask for it; a resolver falling back to 0.x would
+    # quietly test yesterday's framework.
+    assert int(starlette.__version__.split(".")[0]) >= 1, starlette.__version__

@@ -61,6 +61,26 @@ def test_stream_returns_at_response_start_and_chunks_arrive_as_sent(make_client)
     assert list(chunks) == [b"second"]
 
 
+def test_stream_returns_before_the_app_sends_any_body(make_client):
+    state = {}
+
+    async def app(scope, receive, send):
+        release = state["release"] = anyio.Event()
+        await send({"type": "http.response.start", "status": 201, "headers": [(b"x-started", b"yes")]})
+        await release.wait()  # set by the test, once the call has returned
+        state["body sent"] = True
+        await send({"type": "http.response.body", "body": b"after"})
+
+    client = make_client(app)
+    # Waiting for any body here would end in ReadTimeout: only the test
+    # releases the app.
+    response = client.get("/", stream=True, timeout=5)
+    assert (response.status_code, response.headers["x-started"]) == (201, "yes")
+    assert "body sent" not in state
+    client.portal.call(state["release"].set)
+    assert response.content == b"after"
+
+
 def test_app_is_backpressured_while_streaming(make_client):
     sent = []
 

@@ -2,6 +2,8 @@
 and protocol errors, against Starlette, FastAPI and raw ASGI apps."""
 
 import contextlib
+import subprocess
+import sys
 import time
 from typing import Any, Callable, Dict, List
 
@@ -779,3 +781,29 @@ def test_connecting_from_the_loop_thread_is_refused(make_client: MakeClient) -> 
     with pytest.raises(RuntimeError, match="called from its own event loop thread"):
         client.run(inside)
 
+
+
+def test_without_starlette_nothing_imports_it(tmp_path):
+    # With Starlette missing, the exception is a plain Exception subclass
+    # and websockets work; nothing tries to import Starlette.
+    script = tmp_path / "no_starlette.py"
+    script.write_text(
+        "import sys\n"
+        "sys.modules['starlette'] = None  # makes every import of starlette fail\n"
+        "from asgi_testclient import TestClient, WebSocketDisconnect\n"
+        "assert WebSocketDisconnect.__bases__ == (Exception,), WebSocketDisconnect.__mro__\n"
+        "async def app(scope, receive, send):\n"
+        "    await receive()\n"
+        "    await send({'type': 'websocket.close', 'code': 1008, 'reason': 'go away'})\n"
+        "client = TestClient(app)\n"
+        "try:\n"
+        "    with client.websocket_connect('/ws'):\n"
+        "        pass\n"
+        "except WebSocketDisconnect as exc:\n"
+        "    print(exc.code, exc.reason)\n"
+        "client.close()\n"
+        "print(sorted(n for n, m in sys.modules.items() if n.split('.')[0] == 'starlette' and m is not None))\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["1008 go away", "[]"]

@@ -119,12 +119,10 @@ def test_cancelling_an_app_respects_its_shielded_sections(make_client: Any) -> N
     runs to its end first, and the app is cancelled at its next checkpoint,
     as anyio promises and as on trio.
 
-    Found failing on asyncio and uvloop: the client cancels the app's task
-    with ``Task.cancel()``, which no anyio shield stops, so the shielded
-    sleep is cut short and ``log`` stays empty. (A fix: in
-    ``LoopThread._serve_asyncio``'s wrapper, run the task in an
-    ``anyio.CancelScope`` and hand out its ``cancel``, as the trio wrapper
-    does with a trio ``CancelScope``.)"""
+    This once failed on asyncio and uvloop, when the client cancelled the
+    app's task with ``Task.cancel()``, which no anyio shield stops; the
+    asyncio wrapper in ``LoopThread._serve_asyncio`` now runs each task in
+    an ``anyio.CancelScope`` and cancels that, as the trio wrapper does."""
     import anyio
     import requests
 
