@@ -67,6 +67,27 @@ def test_module_failing_on_import_gets_one_line(tmp_path):
     assert b"Traceback" not in result.stderr
 
 
+def test_a_fastapi_app_with_its_lifespan(tmp_path):
+    (tmp_path / "shop.py").write_text(
+        "import contextlib\n"
+        "from fastapi import FastAPI, Request\n"
+        "@contextlib.asynccontextmanager\n"
+        "async def lifespan(app):\n"
+        "    yield {'greeting': 'hello from the lifespan'}\n"
+        "app = FastAPI(lifespan=lifespan)\n"
+        "@app.post('/items')\n"
+        "async def create(item: dict, request: Request):\n"
+        "    return {'item': item, 'greeting': request.state.greeting}\n"
+    )
+    result = run_cli(
+        "shop:app", "--lifespan", "POST", "/items", "-d", '{"a": 1}', "-H", "Content-Type: application/json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert result.stdout.endswith(b'{"item":{"a":1},"greeting":"hello from the lifespan"}')
+
+
 def test_bad_header_and_bad_target():
     assert b"is not of the form 'Name: value'" in run_cli("examples.app:app", "/", "-H", "nocolon").stderr
     result = run_cli("examples.app:app", "FETCH", "/x")

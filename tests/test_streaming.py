@@ -175,6 +175,27 @@ def test_timeout_before_the_response_starts(make_client):
     assert seen == [{"type": "http.disconnect"}]
 
 
+def test_timeout_of_a_fastapi_endpoint_cancels_it(make_client):
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    log = []
+
+    @app.get("/slow")
+    async def slow():
+        try:
+            await anyio.sleep(30)
+        finally:
+            log.append("endpoint ended")
+        return {"never": "sent"}
+
+    client = make_client(app)
+    with pytest.raises(requests.exceptions.ReadTimeout, match=r"^GET http://testserver/slow timed out: .* 0\.2 seconds"):
+        client.get("/slow", timeout=0.2)
+    assert log == ["endpoint ended"]  # told to disconnect, then cancelled: nothing left running
+    assert client.get("/docs").status_code == 200  # and the client goes on
+
+
 def test_timeout_between_body_chunks_when_streaming(make_client):
     async def app(scope, receive, send):
         await send({"type": "http.response.start", "status": 200, "headers": []})
