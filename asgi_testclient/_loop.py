@@ -22,6 +22,7 @@ when the client is garbage-collected).
 """
 
 import contextvars
+import sys
 import threading
 import warnings
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
@@ -166,7 +167,16 @@ class LoopThread:
 
         def start_task(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
             # The loop keeps only weak references to tasks: hold them here.
-            tasks.add(loop.create_task(wrapper(func, args)))
+            if sys.version_info >= (3, 12):
+                # The task's first step runs now, in this callback, instead
+                # of in the loop's next iteration: an app that answers
+                # without waiting has finished when this returns (and left
+                # the set already).
+                task = asyncio.Task(wrapper(func, args), loop=loop, eager_start=True)
+                if not task.done():
+                    tasks.add(task)
+            else:
+                tasks.add(loop.create_task(wrapper(func, args)))
 
         run.call_soon, run.start_task = loop.call_soon_threadsafe, start_task
         run.ready.set()
