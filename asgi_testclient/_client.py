@@ -17,6 +17,7 @@ from ._cookies import TestServerCookiePolicy
 from ._lifespan import LifespanRunner
 from ._merge import merge_hooks, merge_setting
 from ._multipart import MultipartBody, key_value_pairs
+from ._prepare import prepare
 from ._scope import Address, websocket_scope
 from ._types import ASGIApp
 from ._websocket import WebSocketTestSession
@@ -144,18 +145,17 @@ class TestClient(requests.Session):
         cookie policy (requests copies them into a jar with the standard
         policy), and a cookie that would read as two is refused.
         """
-        cookies = request.cookies or {}
-        if not isinstance(cookies, CookieJar):
-            cookies = _cookiejar_from_dict(cookies)
         jar = RequestsCookieJar(policy=getattr(self.cookies, "_policy", None))
-        jar = _merge_cookies(_merge_cookies(jar, self.cookies), cookies)
+        _merge_cookies(jar, self.cookies)
+        cookies = request.cookies
+        if cookies:
+            _merge_cookies(jar, cookies if isinstance(cookies, CookieJar) else _cookiejar_from_dict(cookies))
         for cookie in jar:
             _check_cookie(cookie.name, cookie.value)
         auth = request.auth
         if self.trust_env and not auth and not self.auth:
             auth = get_netrc_auth(request.url)
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
+        return prepare(
             method=request.method.upper() if request.method else request.method,
             url=request.url,
             files=request.files,
@@ -169,7 +169,6 @@ class TestClient(requests.Session):
             cookies=jar,
             hooks=merge_hooks(request.hooks, self.hooks),
         )
-        return prepared
 
     def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
         """As in requests; the environment is read only if ``trust_env`` is set."""

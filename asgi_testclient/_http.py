@@ -75,4 +75,4 @@ def header_pairs(headers: Any, message_type: str) -> List[Tuple[bytes, bytes]]:
 # Pairs found valid: an app answers with the same few headers again and
 # again. Bounded, and cleared when full.
 _CHECKED: Set[Tuple[bytes, bytes]] = set()
-_CHECKED_MAX = 64
+_CHECKED_MAX = 32

@@ -59,7 +59,7 @@ def _encode_header(name: Union[str, bytes], value: Union[str, bytes]) -> Tuple[b
 # Headers already encoded and checked: a suite sends the same few session
 # headers with every request. Bounded, and cleared when full.
 _ENCODED: Dict[Tuple[Any, Any], Tuple[bytes, bytes]] = {}
-_ENCODED_MAX = 64
+_ENCODED_MAX = 32
 
 
 def _encoded(name: Any, value: Any) -> Tuple[bytes, bytes]:
