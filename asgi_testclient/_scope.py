@@ -93,7 +93,37 @@ def connection_scope(
 ) -> Scope:
     """The keys an HTTP and a websocket scope share, from ``request``."""
     assert request.url is not None
-    url = request.url
+    try:
+        scheme, path, raw_path, query_string, server, host = _URL_PARTS[request.url]
+    except KeyError:
+        scheme, path, raw_path, query_string, server, host = _url_parts(request.url)
+    return {
+        "type": scope_type,
+        "asgi": {
+            "version": "3.0",
+            "spec_version": HTTP_SPEC_VERSION if scope_type == "http" else WEBSOCKET_SPEC_VERSION,
+        },
+        "http_version": "1.1",
+        "scheme": scheme,
+        "path": path,
+        "raw_path": raw_path,
+        "query_string": query_string,
+        "root_path": root_path,
+        "headers": encode_headers(request.headers, host),
+        "client": list(client),
+        "server": list(server),
+        "state": dict(state),
+    }
+
+
+# What a URL gives the scope, by URL: scheme, path, raw_path, query_string,
+# server and the Host header. Bounded, and cleared when full.
+_URL_PARTS: Dict[str, Tuple[str, str, bytes, bytes, Tuple[str, int], bytes]] = {}
+_URL_PARTS_MAX = 32
+
+
+def _url_parts(url: str) -> Tuple[str, str, bytes, bytes, Tuple[str, int], bytes]:
+    """Split ``url`` for the scope, or raise what is wrong with it (uncached)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
@@ -110,23 +140,18 @@ def connection_scope(
     if port == default_port and parts.port is not None:
         host_header = host_header.rpartition(":")[0]
     raw_path = parts.path or "/"
-    return {
-        "type": scope_type,
-        "asgi": {
-            "version": "3.0",
-            "spec_version": HTTP_SPEC_VERSION if scope_type == "http" else WEBSOCKET_SPEC_VERSION,
-        },
-        "http_version": "1.1",
-        "scheme": scheme,
-        "path": unquote(raw_path),
-        "raw_path": raw_path.encode("ascii", "surrogateescape"),
-        "query_string": parts.query.encode("utf-8"),
-        "root_path": root_path,
-        "headers": encode_headers(request.headers, host_header.encode("latin-1")),
-        "client": list(client),
-        "server": [hostname, port],
-        "state": dict(state),
-    }
+    result = (
+        scheme,
+        unquote(raw_path),
+        raw_path.encode("ascii", "surrogateescape"),
+        parts.query.encode("utf-8"),
+        (hostname, port),
+        host_header.encode("latin-1"),
+    )
+    if len(_URL_PARTS) >= _URL_PARTS_MAX:
+        _URL_PARTS.clear()
+    _URL_PARTS[url] = result
+    return result
 
 
 def http_scope(

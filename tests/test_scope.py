@@ -1,5 +1,7 @@
 """The HTTP scope the app receives, key by key."""
 
+import copy
+
 import pytest
 import requests
 
@@ -30,6 +32,31 @@ def test_every_scope_key(make_client):
     assert scope["server"] == ["testserver", 80]
     assert scope["state"] == {}
     assert "http.response.debug" in scope["extensions"]
+
+
+def test_each_scope_is_the_apps_own(make_client):
+    # Parts of scopes are remembered per URL: what one app call does to its
+    # scope must not reach the next call's.
+    scopes = []
+
+    async def app(scope, receive, send):
+        scopes.append(copy.deepcopy({key: scope[key] for key in ("server", "client", "headers", "state", "path")}))
+        scope["server"].append("changed")
+        scope["client"][0] = "changed"
+        scope["headers"].append((b"x-added", b"by the app"))
+        scope["state"]["added"] = True
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    client = make_client(app)
+    for _ in range(2):
+        client.get("/same?q=1", headers={"X-One": "1"})
+    first, second = scopes
+    assert second["server"] == ["testserver", 80]
+    assert second["client"] == ["testclient", 50000]
+    assert second["headers"][-1] == (b"x-one", b"1")
+    assert second["state"] == {}
+    assert first["path"] == second["path"] == "/same"
 
 
 def test_headers_are_lowercased_byte_pairs_in_order_with_host_first(make_client):
