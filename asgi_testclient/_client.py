@@ -108,6 +108,7 @@ class TestClient(requests.Session):
         for prefix in ("http://", "https://", "ws://", "wss://"):
             self.mount(prefix, adapter)
         self.base_url = base_url
+        self._url_start = ("", "")
         self.timeout = timeout
         # Proxies, .netrc and CA bundles from the environment mean nothing
         # to an in-process app; reading them makes tests depend on the
@@ -125,6 +126,15 @@ class TestClient(requests.Session):
     def _merge_url(self, url: Union[str, bytes]) -> str:
         if isinstance(url, bytes):
             url = url.decode("utf-8")
+        if url[:1] == "/" and url[1:2] != "/":
+            # A path, the usual case: the base URL's origin and path prefix,
+            # then the path. Worked out once per base URL.
+            base_url, start = self._url_start
+            if base_url != self.base_url:
+                base = urlsplit(self.base_url)
+                start = urlunsplit((base.scheme, base.netloc, "", "", "")) + base.path.rstrip("/")
+                self._url_start = (self.base_url, start)
+            return start + url
         try:
             if urlsplit(url).scheme:
                 return url

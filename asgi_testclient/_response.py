@@ -14,7 +14,7 @@ again, so the test sees the app's own exception (or requests'
 
 import collections
 import http
-from typing import Any, Callable, Deque, Generator, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Optional, Tuple
 
 import requests
 from requests.cookies import extract_cookies_to_jar
@@ -35,11 +35,12 @@ class _Carried(Exception):
         self.exc = exc
 
 
+_PHRASES = {status.value: status.phrase for status in http.HTTPStatus}
+
+
 def reason_phrase(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+    """The standard reason phrase of ``status``, or ``""`` for one without."""
+    return _PHRASES.get(status, "")
 
 
 class _HeaderMessage:
@@ -266,6 +267,18 @@ class ASGIHTTPResponse(HTTPResponse):
 _COOKIE_HEADERS = (b"set-cookie", b"set-cookie2")
 
 
+def _joined(headers: List[Tuple[str, str]]) -> Dict[str, str]:
+    """The headers by name, repeated ones joined with ", " (as urllib3's
+    ``HTTPHeaderDict`` gives them, under the first spelling of the name)."""
+    joined: Dict[str, str] = {}
+    spelling: Dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        first = spelling.setdefault(key, name)
+        joined[first] = f"{joined[first]}, {value}" if first in joined else value
+    return joined
+
+
 def build_response(
     adapter: requests.adapters.BaseAdapter,
     request: requests.PreparedRequest,
@@ -296,7 +309,7 @@ def build_response(
     raw.asgi_reader = reader
     response = requests.Response()
     response.status_code = status
-    response.headers = CaseInsensitiveDict(raw.headers)
+    response.headers = CaseInsensitiveDict(_joined(headers))
     response.encoding = get_encoding_from_headers(response.headers)
     response.raw = raw
     response.reason = raw.reason or ""

@@ -161,6 +161,20 @@ def test_base_url_path_prefix_is_kept(make_client):
     assert app.scope["server"] == ["other", 80]
 
 
+def test_base_url_can_be_changed_between_requests(make_client):
+    app = Recorder()
+    client = make_client(app, base_url="http://testserver/api")
+    client.get("/users")
+    assert (app.scope["server"], app.scope["path"]) == (["testserver", 80], "/api/users")
+    client.base_url = "https://example.com:8443/v2/"
+    client.get("/users")
+    scope = app.scope
+    assert (scope["scheme"], scope["server"], scope["path"]) == ("https", ["example.com", 8443], "/v2/users")
+    client.base_url = "http://testserver"
+    client.get("/users")
+    assert (app.scope["server"], app.scope["path"]) == (["testserver", 80], "/users")
+
+
 def test_base_url_with_https_and_port(make_client):
     app = Recorder()
     make_client(app, base_url="https://example.com:8443").get("/")
