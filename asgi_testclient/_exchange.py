@@ -139,8 +139,10 @@ class HTTPExchange:
             raise error  # type: ignore[misc]
 
     def _progressed(self) -> None:
-        # Under _cond: the app did something, which restarts the timeout.
-        self._progress_at = time.monotonic()
+        # Under _cond: the app did something, which restarts the timeout
+        # (read only when there is one).
+        if self.timeout is not None:
+            self._progress_at = time.monotonic()
 
     async def receive(self) -> Message:
         if not self._request_complete:
@@ -176,7 +178,7 @@ class HTTPExchange:
         # left, and needs no checkpoint (one more loop iteration per request).
         gone = self.disconnected
         try:
-            if not isinstance(message, Mapping):
+            if type(message) is not dict and not isinstance(message, Mapping):
                 raise ASGIProtocolError(
                     f"app sent {message!r:.200}, which is not a message: ASGI messages are dicts"
                 )
@@ -423,7 +425,10 @@ class HTTPExchange:
 
 
 def _declared_length(headers: List[Tuple[bytes, bytes]]) -> Optional[int]:
-    values = {value.strip() for name, value in headers if name.lower() == b"content-length"}
+    values = set()
+    for name, value in headers:
+        if len(name) == 14 and name.lower() == b"content-length":
+            values.add(value.strip())
     if not values:
         return None
     if len(values) > 1 or not all(value.isdigit() for value in values):
