@@ -7,9 +7,10 @@ fail behind a server (or let one header smuggle in another).
 """
 
 import re
-from typing import Any, List, Set, Tuple
+from typing import Any, List, Tuple
 
 from ._exceptions import ASGIProtocolError
+from ._memo import Memo
 
 # RFC 9110 token: the visible ASCII characters but separators.
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -66,13 +67,9 @@ def header_pairs(headers: Any, message_type: str) -> List[Tuple[bytes, bytes]]:
                 " a server would refuse it"
             )
         if exact:
-            if len(_CHECKED) >= _CHECKED_MAX:
-                _CHECKED.clear()
-            _CHECKED.add(pair)
+            _CHECKED.remember(pair, True)
     return pairs
 
 
-# Pairs found valid: an app answers with the same few headers again and
-# again. Bounded, and cleared when full.
-_CHECKED: Set[Tuple[bytes, bytes]] = set()
-_CHECKED_MAX = 32
+# Header pairs of the app's found valid.
+_CHECKED: "Memo[Tuple[bytes, bytes], bool]" = Memo()

@@ -7,7 +7,7 @@ result is known already:
 
 * the URL of a request without parameters is a function of the URL alone:
   a test sends the same few URLs again and again, so the prepared form is
-  remembered (in a small bounded cache);
+  remembered (in a small memo, see ``_memo``);
 * an empty cookie jar adds no ``Cookie`` header: the jar is attached, as
   requests attaches it, without asking it for one;
 * with no ``auth=`` and no user name in the URL there is no auth to apply.
@@ -16,13 +16,14 @@ Everything else, header checks included, is requests' own code, so a bad
 header raises exactly what requests raises.
 """
 
-from typing import Any, Dict
+from typing import Any
 
 import requests
 
+from ._memo import Memo
+
 # Prepared URLs of requests without parameters, by the URL as given.
-_URLS: Dict[str, str] = {}
-_URLS_MAX = 32
+_URLS: "Memo[str, str]" = Memo()
 
 
 def _prepare_url(prepared: requests.PreparedRequest, url: Any, params: Any) -> None:
@@ -32,11 +33,9 @@ def _prepare_url(prepared: requests.PreparedRequest, url: Any, params: Any) -> N
     try:
         prepared.url = _URLS[url]
     except KeyError:
-        prepared.prepare_url(url, params)  # raises for a bad URL: nothing cached
-        if len(_URLS) >= _URLS_MAX:
-            _URLS.clear()
+        prepared.prepare_url(url, params)  # raises for a bad URL: nothing remembered
         assert prepared.url is not None
-        _URLS[url] = prepared.url
+        _URLS.remember(url, prepared.url)
 
 
 def prepare(

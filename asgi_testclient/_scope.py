@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from ._http import field_value_problem, is_method, is_token
+from ._memo import Memo
 from ._types import Scope
 
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -56,23 +57,17 @@ def _encode_header(name: Union[str, bytes], value: Union[str, bytes]) -> Tuple[b
     return raw_name.lower(), raw_value
 
 
-# Headers already encoded and checked: a suite sends the same few session
-# headers with every request. Bounded, and cleared when full.
-_ENCODED: Dict[Tuple[Any, Any], Tuple[bytes, bytes]] = {}
-_ENCODED_MAX = 32
+# Request headers already encoded and checked.
+_ENCODED: "Memo[Tuple[Any, Any], Tuple[bytes, bytes]]" = Memo()
 
 
 def _encoded(name: Any, value: Any) -> Tuple[bytes, bytes]:
     try:
         return _ENCODED[name, value]
     except KeyError:
-        pair = _encode_header(name, value)
+        return _ENCODED.remember((name, value), _encode_header(name, value))
     except TypeError:  # unhashable: checked each time
         return _encode_header(name, value)
-    if len(_ENCODED) >= _ENCODED_MAX:
-        _ENCODED.clear()
-    _ENCODED[name, value] = pair
-    return pair
 
 
 def encode_headers(headers: Mapping[Any, Any], host: bytes) -> RawHeaders:
@@ -117,9 +112,8 @@ def connection_scope(
 
 
 # What a URL gives the scope, by URL: scheme, path, raw_path, query_string,
-# server and the Host header. Bounded, and cleared when full.
-_URL_PARTS: Dict[str, Tuple[str, str, bytes, bytes, Tuple[str, int], bytes]] = {}
-_URL_PARTS_MAX = 32
+# server and the Host header.
+_URL_PARTS: "Memo[str, Tuple[str, str, bytes, bytes, Tuple[str, int], bytes]]" = Memo()
 
 
 def _url_parts(url: str) -> Tuple[str, str, bytes, bytes, Tuple[str, int], bytes]:
@@ -140,18 +134,17 @@ def _url_parts(url: str) -> Tuple[str, str, bytes, bytes, Tuple[str, int], bytes
     if port == default_port and parts.port is not None:
         host_header = host_header.rpartition(":")[0]
     raw_path = parts.path or "/"
-    result = (
-        scheme,
-        unquote(raw_path),
-        raw_path.encode("ascii", "surrogateescape"),
-        parts.query.encode("utf-8"),
-        (hostname, port),
-        host_header.encode("latin-1"),
+    return _URL_PARTS.remember(
+        url,
+        (
+            scheme,
+            unquote(raw_path),
+            raw_path.encode("ascii", "surrogateescape"),
+            parts.query.encode("utf-8"),
+            (hostname, port),
+            host_header.encode("latin-1"),
+        ),
     )
-    if len(_URL_PARTS) >= _URL_PARTS_MAX:
-        _URL_PARTS.clear()
-    _URL_PARTS[url] = result
-    return result
 
 
 def http_scope(

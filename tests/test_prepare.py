@@ -9,7 +9,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asgi_testclient import TestClient, _prepare
+from asgi_testclient import TestClient, _memo, _prepare
 
 
 async def app(scope: Any, receive: Any, send: Any) -> None:  # never called
@@ -93,10 +93,10 @@ def test_a_bad_url_raises_what_requests_raises_and_is_not_remembered() -> None:
 
 def test_remembered_urls_are_bounded() -> None:
     client = TestClient(app)
-    for number in range(_prepare._URLS_MAX * 3):
+    for number in range(_memo.SIZE * 3):
         url = f"http://testserver/items/{number}"
         assert client.prepare_request(requests.Request("GET", url)).url == url
-        assert len(_prepare._URLS) <= _prepare._URLS_MAX
+        assert len(_prepare._URLS) <= _memo.SIZE
 
 
 def test_user_and_password_in_the_url_reach_the_app_as_basic_auth(make_client: Any) -> None:
