@@ -117,7 +117,8 @@ _URL_PARTS: "Memo[str, Tuple[str, str, bytes, bytes, Tuple[str, int], bytes]]" =
 
 
 def _url_parts(url: str) -> Tuple[str, str, bytes, bytes, Tuple[str, int], bytes]:
-    """Split ``url`` for the scope, or raise what is wrong with it (uncached)."""
+    """Split ``url`` for the scope and remember the parts, or raise what is
+    wrong with it (and remember nothing)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
