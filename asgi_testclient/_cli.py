@@ -28,6 +28,7 @@ _METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 # curl's exit codes for the same failures.
 _EXIT_HTTP_ERROR = 22
+_EXIT_WRITE_ERROR = 23
 _EXIT_TOO_MANY_REDIRECTS = 47
 
 # Header values: joined values, or None for a header to leave out.
@@ -207,6 +208,23 @@ def _write_head(out: Any, response: requests.Response) -> None:
     out.write(b"\r\n")
 
 
+def _write_response(out: Any, response: requests.Response) -> None:
+    """The head of every response (redirects followed included, as
+    ``curl -i -L``), then the last one's body, as the app sends it."""
+    for hop in response.history:
+        _write_head(out, hop)
+    _write_head(out, response)
+    out.flush()
+    if getattr(response, "_content_consumed", False):
+        # requests reads a redirect's body, followed or not, to free the
+        # connection: print what it read (decoded, if it was compressed; a
+        # redirect's body seldom is).
+        out.write(response.content)
+    for chunk in response.raw.stream(None, decode_content=False):
+        out.write(chunk)
+        out.flush()
+
+
 def main(argv: Optional[Sequence[str]] = None, prog: str = "asgi-testclient") -> int:
     """Run the command line; returns the exit status. The app's own
     exception is not caught: its traceback is the most useful output."""
@@ -224,7 +242,6 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "asgi-testclient") ->
         printer = _PrintRequests(client.adapter)
         client.mount("http://", printer)
         client.mount("https://", printer)
-    out = sys.stdout.buffer
     with client if args.lifespan else contextlib.closing(client):
         try:
             response = client.request(
@@ -233,19 +250,17 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "asgi-testclient") ->
         except requests.TooManyRedirects as exc:
             print(f"error: {exc}", file=sys.stderr)
             return _EXIT_TOO_MANY_REDIRECTS
-        with response:
-            for hop in response.history:
-                _write_head(out, hop)
-            _write_head(out, response)
-            out.flush()
-            if getattr(response, "_content_consumed", False):
-                # requests reads a redirect's body, followed or not, to free
-                # the connection: print what it read (decoded, if it was
-                # compressed; a redirect's body seldom is).
-                out.write(response.content)
-            for chunk in response.raw.stream(None, decode_content=False):
-                out.write(chunk)
-                out.flush()
+        try:
+            with response:
+                _write_response(sys.stdout.buffer, response)
+        except BrokenPipeError:
+            # The reader went away (``| head``, ``| grep -q``): stop quietly
+            # with curl's status for a failed write. stdout goes to devnull
+            # so the interpreter's last flush does not complain either.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            return _EXIT_WRITE_ERROR
     if args.fail and response.status_code >= 400:
         print(f"error: the app answered {response.status_code} {response.reason}".rstrip(), file=sys.stderr)
         return _EXIT_HTTP_ERROR

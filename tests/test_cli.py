@@ -342,3 +342,19 @@ def test_app_exception_exits_non_zero(tmp_path):
     result = run_cli("broken:app", "/", cwd=tmp_path)
     assert result.returncode == 1
     assert b"ValueError: app is broken" in result.stderr
+
+
+def test_reader_gone_exits_23_quietly():
+    """``asgi-testclient app /x | head -c0``: the pipe is closed before the
+    first write; the command stops with curl's write-error status, no
+    traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "asgi_testclient", "examples.app:app", "/hello"],
+            stdout=write_end, stderr=subprocess.PIPE, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert (process.returncode, process.stderr) == (23, b"")
