@@ -143,6 +143,8 @@ def _method_and_url(target: Sequence[str], has_body: bool) -> Tuple[str, str]:
 
 
 def _request_body(args: argparse.Namespace, headers: Headers) -> Optional[bytes]:
+    """The body to send, or None; ``--json`` also adds its two headers to
+    ``headers``, unless ``-H`` gave them (curl lets the user's win)."""
     if args.json is not None and args.data:
         raise UsageError("-d and --json cannot be combined: give the body once")
     if args.json is not None:
