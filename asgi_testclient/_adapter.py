@@ -60,6 +60,10 @@ class ASGIAdapter(BaseAdapter):
     :param client: the scope's ``client`` (host, port).
     :param backend: ``"asyncio"`` or ``"trio"``.
     :param backend_options: passed to ``anyio.run``, e.g. ``{"use_uvloop": True}``.
+    :param strict: check the app's messages as a strict server would and
+        build scopes as a server does (see the docs' "strict mode"); by
+        default the client does what the old requests-based Starlette
+        client did.
     """
 
     def __init__(
@@ -71,9 +75,11 @@ class ASGIAdapter(BaseAdapter):
         client: Address = ("testclient", 50000),
         backend: str = "asyncio",
         backend_options: Optional[Dict[str, Any]] = None,
+        strict: bool = False,
     ) -> None:
         super().__init__()
         self.app = as_asgi3(app)
+        self.strict = strict
         self.raise_server_exceptions = raise_server_exceptions
         self.root_path = root_path
         self.client = tuple(client)
@@ -103,9 +109,12 @@ class ASGIAdapter(BaseAdapter):
         :rtype: requests.Response
         """
         seconds = read_timeout(timeout)
-        scope = http_scope(request, root_path=self.root_path, client=self.client, state=self.state)
+        strict = self.strict
+        scope = http_scope(request, root_path=self.root_path, client=self.client, state=self.state, strict=strict)
+        length = request.headers.get("Content-Length")
+        body = request_body(request.body, int(length) if length and length.isdigit() else None)
         exchange = HTTPExchange(
-            self.loop, self.app, scope, request_body(request.body), streaming=stream, timeout=seconds
+            self.loop, self.app, scope, body, streaming=stream, timeout=seconds, strict=strict
         )
 
         def timeout_error(exc: ExchangeTimeout) -> requests.exceptions.ReadTimeout:
@@ -137,7 +146,7 @@ class ASGIAdapter(BaseAdapter):
         else:
             headers = exchange.headers
         reader = BodyReader(exchange, self.raise_server_exceptions, timeout_error)
-        response = build_response(self, request, status, headers, reader)
+        response = build_response(self, request, status, headers, reader, strict)
         if not stream:
             reader.preload(exchange.take_all())
             if "content-encoding" not in response.headers:

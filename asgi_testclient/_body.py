@@ -1,18 +1,32 @@
 """Request bodies: what requests prepared, as chunks for ``http.request``.
 
 ``PreparedRequest.body`` is ``None``, ``bytes``, ``str``, a file object or
-any other iterable (a generator, say). Bytes are sent as one message;
-file objects and iterables are read lazily, one chunk per ``receive()`` of
-the app, so a body of any size is never held whole in memory. The chunks
-are read on the loop thread, when the app asks for them.
+any other iterable (a generator, say). The old client sent every body it
+could send in one ``http.request`` message, and apps depend on that: a
+body-size limit or a form parser takes another path when the first chunk
+is small. So bytes and str (already in memory, whatever their size) arrive
+in one message, and so does a body that has to be read of known size up to
+:data:`WHOLE_LIMIT` (a file object, or a ``files=`` upload, whose size
+requests puts in ``Content-Length``).
+
+Larger ones are read lazily, in chunks of at least :data:`CHUNK_SIZE`, one
+chunk per ``receive()`` of the app, so that a body of any size is never held
+whole in memory. A generator is sent as it yields, one message a chunk, as
+the old client sent it. The chunks are read on the loop thread, when the
+app asks for them.
 """
 
-from typing import Any, Iterable, Iterator, Union
+import types
+from typing import Any, Iterable, Iterator, Optional, Union
 
-#: Bytes read from a file object per ``http.request`` message.
+#: Bytes read from a file object at a time, and the least a chunk of a
+#: large body carries (the last excepted).
 CHUNK_SIZE = 64 * 1024
 
-Body = Union[bytes, Iterator[bytes]]
+#: Bodies of known size up to this many bytes are sent in one message.
+WHOLE_LIMIT = 1024 * 1024
+
+Body = Union[bytes, "ReadWhole", Iterator[bytes]]
 
 
 def _as_bytes(chunk: Any, what: str) -> bytes:
@@ -33,27 +47,82 @@ def _read_file(fileobj: Any) -> Iterator[bytes]:
         yield _as_bytes(chunk, "a request body file's read()")
 
 
-def _iterate(chunks: Iterable[Any]) -> Iterator[bytes]:
+def _iterate(chunks: Iterable[Any], keep_empty: bool) -> Iterator[bytes]:
     for chunk in chunks:
         data = _as_bytes(chunk, "each chunk of an iterable request body")
-        if data:
+        if data or keep_empty:
             yield data
 
 
-def request_body(body: Any) -> Body:
-    """``body`` as bytes, or as an iterator of non-empty byte chunks.
+def _at_least(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """``chunks`` joined into pieces of at least ``size`` bytes (the last may be shorter)."""
+    pending = []
+    pending_size = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        pending_size += len(chunk)
+        if pending_size >= size:
+            yield pending[0] if len(pending) == 1 else b"".join(pending)
+            pending, pending_size = [], 0
+    if pending_size:
+        yield b"".join(pending)
 
-    Raises ``TypeError`` naming the type for a body that is none of the
-    kinds requests can send.
+
+class ReadWhole:
+    """A body of known, small size, read whole when the app first asks (on
+    the loop thread, not while the test waits to send)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = chunks
+
+    def read(self) -> bytes:
+        return b"".join(self._chunks)
+
+
+class _Lazy:
+    """An iterator that starts ``make(source)`` at the first chunk asked for."""
+
+    def __init__(self, make: Any, source: Any) -> None:
+        self._make = make
+        self._source = source
+        self._chunks: Optional[Iterator[bytes]] = None
+
+    def __iter__(self) -> "_Lazy":
+        return self
+
+    def __next__(self) -> bytes:
+        if self._chunks is None:
+            self._chunks = self._make(self._source)
+        return next(self._chunks)
+
+
+def request_body(body: Any, length: Optional[int] = None) -> Body:
+    """``body`` as bytes, or as an iterator of byte chunks.
+
+    ``length`` is the body's ``Content-Length``, if the request has one. A
+    body up to :data:`WHOLE_LIMIT` bytes long comes back whole: as bytes, or
+    as a :class:`ReadWhole` when it has to be read first. Raises
+    ``TypeError`` naming the type for a body that is none of the kinds
+    requests can send.
     """
     if body is None:
         return b""
     if isinstance(body, (bytes, str, bytearray, memoryview)):
         return _as_bytes(body, "the request body")
+    whole = length is not None and length <= WHOLE_LIMIT
     if hasattr(body, "read"):
-        return _read_file(body)
+        if whole:
+            return ReadWhole(_Lazy(_read_file, body))
+        return _Lazy(lambda source: _at_least(_read_file(source), CHUNK_SIZE), body)
+    if isinstance(body, types.GeneratorType):
+        # Each chunk as the generator yields it, empty ones included.
+        return _iterate(body, keep_empty=True)
     if isinstance(body, Iterable) and not isinstance(body, dict):
-        return _iterate(body)
+        if whole:
+            return ReadWhole(_iterate(body, keep_empty=False))
+        if length is not None:  # a files= upload: its parts joined into large chunks
+            return _Lazy(lambda source: _at_least(_iterate(source, keep_empty=False), CHUNK_SIZE), body)
+        return _iterate(body, keep_empty=False)
     raise TypeError(
         f"cannot send a request body of type {type(body).__name__}; use bytes, str,"
         " a file object or an iterable of bytes (data=), or json=, or files="

@@ -1,10 +1,11 @@
 """``TestClient``: a ``requests.Session`` whose every request goes to an ASGI app."""
 
+import copy
 import threading
 import weakref
 from http.cookiejar import CookieJar
-from typing import Any, Callable, Dict, Optional, Sequence, Union
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from anyio.from_thread import BlockingPortal
@@ -13,10 +14,10 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
 
 from ._adapter import ASGIAdapter, TimeoutArg
-from ._cookies import TestServerCookiePolicy
 from ._lifespan import LifespanRunner
+from ._memo import Memo
 from ._merge import merge_hooks, merge_setting
-from ._multipart import MultipartBody, key_value_pairs
+from ._multipart import MultipartBody
 from ._prepare import prepare
 from ._scope import Address, websocket_scope
 from ._types import ASGIApp
@@ -30,6 +31,11 @@ class _Unset:
 
 #: The default of ``timeout=`` in request methods: use ``TestClient.timeout``.
 USE_CLIENT_DEFAULT: Any = _Unset()
+
+_LIFESPAN_MODES = ("on", "auto", "off")
+
+# URLs joined to base URLs: a suite sends the same few again and again.
+_JOINED: "Memo[Tuple[str, str], str]" = Memo()
 
 #: Seconds a websocket handshake or ``receive*`` waits when neither the call,
 #: ``websocket_connect(timeout=...)`` nor the client sets a timeout.
@@ -52,9 +58,17 @@ def _check_cookie(name: str, value: Optional[str]) -> None:
         )
 
 
-def _has_header(name: str, *header_maps: Any) -> bool:
-    return any(key.lower() == name for headers in header_maps if headers for key, _ in key_value_pairs(headers))
 
+def _encoded_params(params: Any) -> str:
+    """``params`` as requests puts them in a query string."""
+    encoder = requests.PreparedRequest()
+    encoder.prepare_url("http://params/", params)
+    return urlsplit(encoder.url or "").query
+
+
+def _websocket_base(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return urlunsplit(parts._replace(scheme={"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)))
 
 
 class TestClient(requests.Session):
@@ -66,9 +80,10 @@ class TestClient(requests.Session):
     block.
 
     :param app: the ASGI 3 or ASGI 2 application under test.
-    :param base_url: what relative URLs are resolved against, path prefix
-        included: with ``"http://testserver/api"``, ``client.get("/users")``
-        requests ``/api/users``.
+    :param base_url: what relative URLs are resolved against, with
+        ``urllib.parse.urljoin`` as the old client did: with
+        ``"http://testserver/api/"``, ``client.get("users")`` requests
+        ``/api/users`` and ``client.get("/users")`` requests ``/users``.
     :param raise_server_exceptions: raise the app's exceptions in the test
         (default), or return the response a server would send instead.
     :param root_path: the scope's ``root_path``; the path is sent as asked.
@@ -78,6 +93,15 @@ class TestClient(requests.Session):
     :param client: the scope's ``client`` address, ``(host, port)``.
     :param timeout: the default ``timeout=`` of every request, websocket
         receive and lifespan phase; ``None`` waits as long as the app takes.
+    :param strict: hold the app to the ASGI spec as a strict server would
+        (messages the old client ignored or let through are errors) and give
+        it the scope a server gives; by default the client does what the old
+        requests-based Starlette client did.
+    :param lifespan: ``"on"`` (default): ``with`` runs the lifespan, and an
+        app that raises instead of starting raises in the test, as with the
+        old client; ``"auto"``: an app that raises before asking for
+        ``lifespan.startup`` runs without lifespan, as servers treat it;
+        ``"off"``: ``with`` runs no lifespan.
     """
 
     __test__ = False  # not a test class, whatever pytest thinks of the name
@@ -93,8 +117,12 @@ class TestClient(requests.Session):
         *,
         client: Address = ("testclient", 50000),
         timeout: Optional[float] = None,
+        strict: bool = False,
+        lifespan: str = "on",
     ) -> None:
         super().__init__()
+        if lifespan not in _LIFESPAN_MODES:
+            raise ValueError(f"lifespan must be one of {', '.join(map(repr, _LIFESPAN_MODES))}, not {lifespan!r}")
         adapter = ASGIAdapter(
             app,
             raise_server_exceptions=raise_server_exceptions,
@@ -102,21 +130,22 @@ class TestClient(requests.Session):
             client=client,
             backend=backend,
             backend_options=backend_options,
+            strict=strict,
         )
+        self.lifespan = lifespan
         self.adapter = adapter
         self.app = adapter.app
         for prefix in ("http://", "https://", "ws://", "wss://"):
             self.mount(prefix, adapter)
         self.base_url = base_url
-        self._url_start = ("", "")
         self.timeout = timeout
         # Proxies, .netrc and CA bundles from the environment mean nothing
         # to an in-process app; reading them makes tests depend on the
         # machine (and costs time on every request).
         self.trust_env = False
-        self.headers["User-Agent"] = "testclient"
-        self.cookies.set_policy(TestServerCookiePolicy())
-        self._lifespan: Optional[LifespanRunner] = None
+        self.headers.update({"user-agent": "testclient"})  # the old client's spelling of the key
+        # Each ``with`` block's lifespan run, innermost last.
+        self._lifespans: List[LifespanRunner] = []
         self._lifespan_lock = threading.Lock()
         # A client nobody closed still stops its loop thread when collected.
         self._finalizer = weakref.finalize(self, adapter.loop.stop)
@@ -124,44 +153,31 @@ class TestClient(requests.Session):
     # -- requests ------------------------------------------------------------
 
     def _merge_url(self, url: Union[str, bytes]) -> str:
+        """``urljoin(base_url, url)``, as the old client joined them."""
         if isinstance(url, bytes):
             url = url.decode("utf-8")
-        if url[:1] == "/" and url[1:2] != "/":
-            # A path, the usual case: the base URL's origin and path prefix,
-            # then the path. Worked out once per base URL.
-            base_url, start = self._url_start
-            if base_url != self.base_url:
-                base = urlsplit(self.base_url)
-                start = urlunsplit((base.scheme, base.netloc, "", "", "")) + base.path.rstrip("/")
-                self._url_start = (self.base_url, start)
-            return start + url
+        key = (self.base_url, url)
         try:
-            if urlsplit(url).scheme:
-                return url
-        except ValueError:
-            return url  # malformed: requests raises InvalidURL for it
-        base = urlsplit(self.base_url)
-        if url.startswith("//"):
-            return f"{base.scheme}:{url}"
-        prefix = base.path.rstrip("/")
-        # A query or fragment alone keeps the base path, as in a browser.
-        path = (prefix or "/") + url if url.startswith(("?", "#")) else f"{prefix}/{url.lstrip('/')}"
-        return urlunsplit((base.scheme, base.netloc, "", "", "")) + path
+            return _JOINED[key]
+        except KeyError:
+            return _JOINED.remember(key, urljoin(self.base_url, url))
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         """Merge ``request`` with the session's settings, as requests does.
 
         Two differences: the request's cookies are chosen by this client's
         cookie policy (requests copies them into a jar with the standard
-        policy), and a cookie that would read as two is refused.
+        policy), and with ``strict=True`` a cookie that would read as two
+        is refused.
         """
         jar = RequestsCookieJar(policy=getattr(self.cookies, "_policy", None))
         _merge_cookies(jar, self.cookies)
         cookies = request.cookies
         if cookies:
             _merge_cookies(jar, cookies if isinstance(cookies, CookieJar) else _cookiejar_from_dict(cookies))
-        for cookie in jar:
-            _check_cookie(cookie.name, cookie.value)
+        if self.adapter.strict:
+            for cookie in jar:
+                _check_cookie(cookie.name, cookie.value)
         auth = request.auth
         if self.trust_env and not auth and not self.auth:
             auth = get_netrc_auth(request.url)
@@ -178,6 +194,7 @@ class TestClient(requests.Session):
             auth=merge_setting(auth, self.auth),
             cookies=jar,
             hooks=merge_hooks(request.hooks, self.hooks),
+            content_type=request.data.content_type if isinstance(request.data, MultipartBody) else None,
         )
 
     def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
@@ -224,10 +241,9 @@ class TestClient(requests.Session):
         if timeout is USE_CLIENT_DEFAULT:
             timeout = self.timeout
         if files:
-            # The same bytes requests would send, with files read as sent.
+            # The same bytes requests would send, with files read as sent
+            # (prepare_request gives it requests' Content-Type).
             data, files = MultipartBody(data, files), None
-            if not _has_header("content-type", headers, self.headers):
-                headers = dict(key_value_pairs(headers or {}), **{"Content-Type": data.content_type})
         return super().request(
             method,
             self._merge_url(url),
@@ -274,36 +290,44 @@ class TestClient(requests.Session):
         unknown = set(options) - {"params", "headers", "cookies", "auth"}
         if unknown:
             raise TypeError(f"websocket_connect() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
-        parts = urlsplit(self._merge_url(url))
-        scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
-        if scheme not in ("http", "https"):
+        adapter = self.adapter
+        if isinstance(url, bytes):
+            url = url.decode("utf-8")
+        # The old client joined websocket URLs to ws://testserver, whatever
+        # the base URL; strict mode joins them to the base URL.
+        parts = urlsplit(urljoin(_websocket_base(self.base_url) if adapter.strict else "ws://testserver", url))
+        scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+        if scheme not in ("ws", "wss"):
             raise requests.exceptions.InvalidSchema(
                 f"cannot open a websocket to {url!r}: the scheme must be ws, wss, http or https"
             )
-        headers = {
-            "Connection": "upgrade",
-            "Upgrade": "websocket",
-            "Sec-WebSocket-Key": "testserver==",
-            "Sec-WebSocket-Version": "13",
-        }
-        if subprotocols:
-            headers["Sec-WebSocket-Protocol"] = ", ".join(subprotocols)
-        headers.update(options.pop("headers", None) or {})
+        # The handshake the old client sent: the test's headers, then the
+        # ones it adds unless the test has them, prepared by requests (which
+        # leaves a ws:// URL as it is, parameters and all).
+        headers = options.pop("headers", None)
+        headers = {} if headers is None else copy.copy(headers)
+        headers.setdefault("connection", "upgrade")
+        headers.setdefault("sec-websocket-key", "testserver==")
+        headers.setdefault("sec-websocket-version", "13")
+        if subprotocols is not None:
+            headers.setdefault("sec-websocket-protocol", ", ".join(subprotocols))
+        params = options.pop("params", None)
+        if params:
+            # requests leaves a ws:// URL alone, parameters included (the old
+            # client lost them): add them as requests encodes them.
+            query = "&".join(part for part in (parts.query, _encoded_params(params)) if part)
+            parts = parts._replace(query=query)
         prepared = self.prepare_request(
             requests.Request("GET", urlunsplit(parts._replace(scheme=scheme)), headers=headers, **options)
         )
-        # Drop what only makes sense for HTTP requests.
-        for name in ("Accept-Encoding", "Accept", "Content-Length"):
-            prepared.headers.pop(name, None)
-        assert prepared.url is not None
-        prepared.url = urlunsplit(urlsplit(prepared.url)._replace(scheme={"http": "ws", "https": "wss"}[scheme]))
-        adapter = self.adapter
+        offered = prepared.headers.get("sec-websocket-protocol")
         scope = websocket_scope(
             prepared,
             root_path=adapter.root_path,
             client=adapter.client,
             state=adapter.state,
-            subprotocols=list(subprotocols or ()),
+            subprotocols=[] if offered is None else [value.strip() for value in offered.split(",")],
+            strict=adapter.strict,
         )
         return WebSocketTestSession(
             adapter.loop,
@@ -311,6 +335,7 @@ class TestClient(requests.Session):
             scope,
             timeout=timeout,
             raise_server_exceptions=adapter.raise_server_exceptions,
+            strict=adapter.strict,
         )
 
     # -- the loop and the lifespan ----------------------------------------------
@@ -337,32 +362,43 @@ class TestClient(requests.Session):
         return self.portal.call(func, *args)
 
     def __enter__(self) -> "TestClient":
+        """Run the app's lifespan startup; its shutdown runs when the block ends.
+
+        Entering again inside the block runs the lifespan again, nested (as
+        the old client did); leaving the inner block shuts that run down and
+        gives requests the outer run's state back.
+        """
         with self._lifespan_lock:
-            if self._lifespan is not None:
-                raise RuntimeError(
-                    "this TestClient is already inside 'with' and running the app's"
-                    " lifespan; enter it once, or use a second client"
-                )
             adapter = self.adapter
-            adapter.state = {}
-            runner = LifespanRunner(adapter.loop, adapter.app, adapter.state, self.timeout)
-            try:
-                runner.startup()
-            except BaseException:
-                adapter.loop.stop()
-                raise
-            self._lifespan = runner
+            outer_state = adapter.state
+            state: Dict[str, Any] = {}
+            runner = LifespanRunner(
+                adapter.loop, adapter.app, state, self.timeout, unsupported_ok=self.lifespan == "auto"
+            )
+            if self.lifespan != "off":
+                try:
+                    runner.startup()
+                except BaseException:
+                    if not self._lifespans:
+                        adapter.loop.stop()
+                    raise
+            runner.outer_state = outer_state
+            adapter.state = state
+            self._lifespans.append(runner)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         with self._lifespan_lock:
-            runner, self._lifespan = self._lifespan, None
+            runner = self._lifespans.pop() if self._lifespans else None
             try:
-                if runner is not None:
+                if runner is not None and self.lifespan != "off":
                     runner.shutdown()
             finally:
-                self.adapter.state = {}
-                self.close()
+                if runner is not None and self._lifespans:
+                    self.adapter.state = runner.outer_state
+                else:
+                    self.adapter.state = {}
+                    self.close()
 
     def close(self) -> None:
         """Close every adapter, which stops the event loop thread.

@@ -6,12 +6,14 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
 
-class ASGIProtocolError(RuntimeError):
+class ASGIProtocolError(RuntimeError, AssertionError):
     """The application broke the ASGI protocol.
 
     Raised whatever ``raise_server_exceptions`` says: a malformed or
     out-of-order message is a bug in the application under test, not a
-    response a server could have sent.
+    response a server could have sent. It is also an ``AssertionError``,
+    which is what the old requests-based Starlette client raised for the
+    protocol errors it noticed.
     """
 
 

@@ -26,7 +26,7 @@ from typing import Any, Callable, Deque, List, Optional, Tuple
 import anyio
 import anyio.lowlevel
 
-from ._body import Body
+from ._body import Body, ReadWhole
 from ._exceptions import ASGIProtocolError
 from ._http import NO_BODY_STATUSES, header_pairs
 from ._loop import LoopThread, current_cancel
@@ -76,8 +76,10 @@ class HTTPExchange:
         *,
         streaming: bool,
         timeout: Optional[float],
+        strict: bool = False,
     ) -> None:
         self._loop = loop
+        self._strict = strict
         self._app = app
         self.scope = scope
         self._streaming = streaming
@@ -147,22 +149,26 @@ class HTTPExchange:
     async def receive(self) -> Message:
         if not self._request_complete:
             body = self._body
-            if isinstance(body, bytes):
-                self._request_complete = True
-                return {"type": "http.request", "body": body, "more_body": False}
             try:
-                chunk = next(body, None)
+                if isinstance(body, ReadWhole):
+                    body = body.read()
+                chunk = body if isinstance(body, bytes) else next(body, None)
             except BaseException as exc:
-                # The test's own body iterator failed: that is the test's
-                # error, not the app's, so it is raised in the test whatever
-                # the app does with it.
+                # The test's own body (a file, an iterator) failed: that is
+                # the test's error, not the app's, so it is raised in the
+                # test whatever the app does with it.
                 with self._cond:
                     self.body_error = exc
                 raise
-            if chunk is not None:
+            if chunk is not None and not isinstance(body, bytes):
                 return {"type": "http.request", "body": chunk, "more_body": True}
             self._request_complete = True
-            return {"type": "http.request", "body": b"", "more_body": False}
+            # The last message as the old client sent it: no "more_body"
+            # (it defaults to False); a server spells it out.
+            message: Message = {"type": "http.request", "body": chunk or b""}
+            if self._strict:
+                message["more_body"] = False
+            return message
         with self._cond:
             if self.disconnected:
                 event = None
@@ -202,19 +208,20 @@ class HTTPExchange:
         if message_type == "http.response.start":
             if self.status is not None:
                 raise ASGIProtocolError(
-                    "app sent 'http.response.start' twice; the response had already started"
-                    f" with status {self.status}"
+                    'Received multiple "http.response.start" messages. The response had already'
+                    f" started with status {self.status}."
                 )
             status = message.get("status")
             if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 999:
                 raise ASGIProtocolError(
                     f"'http.response.start' message needs an integer 'status', got {message!r:.200}"
                 )
-            headers = header_pairs(message.get("headers", ()), message_type)
+            headers = header_pairs(message.get("headers", ()), message_type, self._strict)
             # What requests would read of the body: nothing for HEAD, 1xx,
             # 204 and 304 (where Content-Length describes another response).
             self._bodiless = self._head or status < 200 or status in NO_BODY_STATUSES
-            self._declared = None if self._bodiless else _declared_length(headers)
+            if self._strict and not self._bodiless:
+                self._declared = _declared_length(headers)
             with self._cond:
                 self.status, self.headers = status, headers
                 self._progressed()
@@ -224,12 +231,13 @@ class HTTPExchange:
         if message_type == "http.response.body":
             if self.status is None:
                 raise ASGIProtocolError(
-                    "app sent 'http.response.body' before 'http.response.start'"
+                    'Received "http.response.body" without "http.response.start". The app must'
+                    " start its response first."
                 )
             if self.body_complete:
                 raise ASGIProtocolError(
-                    "app sent 'http.response.body' after the response was complete"
-                    " (an earlier body message had more_body=False)"
+                    'Received "http.response.body" after response completed. An earlier body'
+                    " message had more_body=False."
                 )
             body = message.get("body", b"")
             if not isinstance(body, (bytes, bytearray, memoryview)):
@@ -267,6 +275,8 @@ class HTTPExchange:
             else:
                 self.template, self.context = message.get("template"), message.get("context")
             return None
+        if not self._strict:
+            return None  # the old client ignored every other message
         if self.status is not None and self.body_complete:
             raise ASGIProtocolError(f"app sent {message!r:.200} after the response was complete")
         raise ASGIProtocolError(
@@ -412,11 +422,11 @@ class HTTPExchange:
             if self.status is None:
                 if raise_server_exceptions:
                     return ASGIProtocolError(
-                        "app returned without sending 'http.response.start'; an HTTP app"
-                        " must answer every request"
+                        "TestClient did not receive any response. The app returned without"
+                        " sending 'http.response.start'; an HTTP app must answer every request."
                     )
                 return None
-            if not self.body_complete:
+            if not self.body_complete and self._strict:
                 return ASGIProtocolError(
                     "app returned before finishing its response body: its last"
                     " 'http.response.body' message had more_body=True"

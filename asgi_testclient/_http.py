@@ -35,9 +35,11 @@ def field_value_problem(value: bytes) -> str:
     return "contains a CR, LF or NUL character" if _FORBIDDEN_IN_VALUE.search(value) else ""
 
 
-def header_pairs(headers: Any, message_type: str) -> List[Tuple[bytes, bytes]]:
+def header_pairs(headers: Any, message_type: str, strict: bool = True) -> List[Tuple[bytes, bytes]]:
     """The app's ``headers`` as a list of byte pairs, or ``ASGIProtocolError``
-    naming the header a server would refuse."""
+    naming a header that is not a pair of bytes; with ``strict``, also one a
+    server would refuse (a name that is not a token, CR, LF or NUL in a
+    value), which the old client passed on."""
     try:
         pairs = [(name, value) for name, value in headers]
     except (TypeError, ValueError):
@@ -55,6 +57,8 @@ def header_pairs(headers: Any, message_type: str) -> List[Tuple[bytes, bytes]]:
                 f"'{message_type}' message has header ({name!r}, {value!r}); header"
                 " names and values must be bytes"
             )
+        if not strict:
+            continue
         if not is_token(name):
             raise ASGIProtocolError(
                 f"'{message_type}' message has header name {name!r}, which is not an HTTP token;"

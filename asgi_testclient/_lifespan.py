@@ -1,10 +1,11 @@
 """Running an app's lifespan protocol: startup before a ``with`` block, shutdown after.
 
-An app that does not speak lifespan is recognised the way servers do it:
-it returns, or raises, *before* it has asked for the first message (for
-example Django's handler, which refuses any scope but ``http``). Such an app
-runs without lifespan. An app that took ``lifespan.startup`` and then
-raised has failed to start, and its exception is raised in the test.
+An app that raises from its lifespan call has failed to start, and its
+exception is raised in the test, as the old client raised it, even when it
+raised before asking for ``lifespan.startup`` (Django's handler, say, which
+refuses any scope but ``http``). With ``unsupported_ok`` such an app runs
+without lifespan instead, the way servers treat it. An app that returns
+without answering does not speak lifespan, and runs without it.
 """
 
 from typing import Any, Dict, Optional, Tuple
@@ -32,8 +33,19 @@ class LifespanRunner:
     each waits at most ``timeout`` seconds (``None``: no limit).
     """
 
-    def __init__(self, loop: LoopThread, app: ASGI3App, state: Dict[str, Any], timeout: Optional[float]) -> None:
+    def __init__(
+        self,
+        loop: LoopThread,
+        app: ASGI3App,
+        state: Dict[str, Any],
+        timeout: Optional[float],
+        *,
+        unsupported_ok: bool = False,
+    ) -> None:
         self._loop = loop
+        self._unsupported_ok = unsupported_ok
+        #: The state requests had before this run (for a nested ``with``).
+        self.outer_state: Dict[str, Any] = {}
         self._app = app
         self._state = state
         self._timeout = timeout
@@ -120,8 +132,9 @@ class LifespanRunner:
         message = self._call(self._startup)
         self._raise_protocol_error()
         if message is None:
-            if self._asked == 0 or self._error is None:
-                # Never asked for lifespan.startup: lifespan is not supported.
+            if self._error is None or (self._asked == 0 and self._unsupported_ok):
+                # Returned without answering, or refused before asking
+                # for lifespan.startup: lifespan is not supported.
                 self.supported = False
                 return
             raise unwrap_group(self._error)

@@ -50,8 +50,14 @@ def prepare(
     cookies: requests.cookies.RequestsCookieJar,
     hooks: Any,
     json: Any,
+    content_type: Any = None,
 ) -> requests.PreparedRequest:
-    """A ``PreparedRequest``, as ``PreparedRequest().prepare(...)`` makes it."""
+    """A ``PreparedRequest``, as ``PreparedRequest().prepare(...)`` makes it.
+
+    ``content_type`` is that of a streamed ``files=`` body, set where
+    requests sets the one of the body it builds for ``files=``: after
+    ``Content-Length``, unless the request has its own.
+    """
     prepared = requests.PreparedRequest()
     prepared.prepare_method(method)
     _prepare_url(prepared, url, params)
@@ -61,6 +67,8 @@ def prepare(
     else:
         prepared._cookies = cookies  # type: ignore[attr-defined]
     prepared.prepare_body(data, files, json)
+    if content_type and "content-type" not in prepared.headers:
+        prepared.headers["Content-Type"] = content_type
     # Auth comes last but for hooks, as in requests: an auth handler may
     # add a hook.
     if auth is not None or "@" in (prepared.url or ""):

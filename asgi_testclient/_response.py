@@ -23,7 +23,6 @@ from requests.utils import get_encoding_from_headers
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
-from ._cookies import TestServerCookiePolicy
 from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
 
 
@@ -267,6 +266,15 @@ class ASGIHTTPResponse(HTTPResponse):
 _COOKIE_HEADERS = (b"set-cookie", b"set-cookie2")
 
 
+def decode_header(raw: bytes, strict: bool) -> str:
+    if not strict:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
+
+
 def _joined(headers: List[Tuple[str, str]]) -> Dict[str, str]:
     """The headers by name, repeated ones joined with ", " (as urllib3's
     ``HTTPHeaderDict`` gives them, under the first spelling of the name)."""
@@ -285,9 +293,15 @@ def build_response(
     status: int,
     raw_headers: List[Any],
     reader: Any,
+    strict: bool = False,
 ) -> requests.Response:
-    """A ``requests.Response`` reading its body from ``reader``."""
-    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers]
+    """A ``requests.Response`` reading its body from ``reader``.
+
+    Header bytes are read as the old client read them, as UTF-8 (falling
+    back to latin-1 for bytes that are not UTF-8); with ``strict``, as
+    latin-1, which is how requests reads them from a real server.
+    """
+    headers = [(decode_header(name, strict), decode_header(value, strict)) for name, value in raw_headers]
     sets_cookies = any(name.lower() in _COOKIE_HEADERS for name, _ in raw_headers)
     raw = ASGIHTTPResponse(
         body=reader,
@@ -318,6 +332,5 @@ def build_response(
     response.request = request
     response.connection = adapter  # type: ignore[assignment]
     if sets_cookies:
-        response.cookies.set_policy(TestServerCookiePolicy())
         extract_cookies_to_jar(response.cookies, request, raw)  # type: ignore[no-untyped-call]
     return response

@@ -38,6 +38,8 @@ RawHeaders = List[Tuple[bytes, bytes]]
 
 
 def _encode_header(name: Union[str, bytes], value: Union[str, bytes]) -> Tuple[bytes, bytes]:
+    """A header as a server behind a real socket would pass it on: latin-1,
+    a token for a name, no CR, LF or NUL (the checks of ``strict=True``)."""
     try:
         raw_name = name.encode("latin-1") if isinstance(name, str) else bytes(name)
         raw_value = value.encode("latin-1") if isinstance(value, str) else bytes(value)
@@ -57,22 +59,32 @@ def _encode_header(name: Union[str, bytes], value: Union[str, bytes]) -> Tuple[b
     return raw_name.lower(), raw_value
 
 
-# Request headers already encoded and checked.
-_ENCODED: "Memo[Tuple[Any, Any], Tuple[bytes, bytes]]" = Memo()
+def _encode_header_legacy(name: Union[str, bytes], value: Union[str, bytes]) -> Tuple[bytes, bytes]:
+    """A header as the old client passed it on: lower-cased, UTF-8 encoded,
+    unchecked (requests has refused CR and LF in values already)."""
+    raw_name = name.lower().encode("utf-8") if isinstance(name, str) else bytes(name).lower()
+    raw_value = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    return raw_name, raw_value
 
 
-def _encoded(name: Any, value: Any) -> Tuple[bytes, bytes]:
+# Request headers already encoded (and checked), by strictness.
+_ENCODED: "Memo[Tuple[Any, Any, bool], Tuple[bytes, bytes]]" = Memo()
+
+
+def _encoded(name: Any, value: Any, strict: bool) -> Tuple[bytes, bytes]:
     try:
-        return _ENCODED[name, value]
+        return _ENCODED[name, value, strict]
     except KeyError:
-        return _ENCODED.remember((name, value), _encode_header(name, value))
-    except TypeError:  # unhashable: checked each time
-        return _encode_header(name, value)
+        encode = _encode_header if strict else _encode_header_legacy
+        return _ENCODED.remember((name, value, strict), encode(name, value))
+    except TypeError:  # unhashable: encoded each time
+        return (_encode_header if strict else _encode_header_legacy)(name, value)
 
 
-def encode_headers(headers: Mapping[Any, Any], host: bytes) -> RawHeaders:
-    """Lower-cased byte pairs in the request's order, ``host`` first."""
-    raw = [_encoded(name, value) for name, value in headers.items()]
+def encode_headers(headers: Mapping[Any, Any], host: bytes, strict: bool = False) -> RawHeaders:
+    """Lower-cased byte pairs in the request's order, ``host`` first unless
+    the request has its own."""
+    raw = [_encoded(name, value, strict) for name, value in headers.items()]
     if not any(name == b"host" for name, _ in raw):
         raw.insert(0, (b"host", host))
     return raw
@@ -85,30 +97,36 @@ def connection_scope(
     root_path: str,
     client: Address,
     state: Dict[str, Any],
+    strict: bool = False,
 ) -> Scope:
-    """The keys an HTTP and a websocket scope share, from ``request``."""
+    """The keys an HTTP and a websocket scope share, from ``request``, in
+    the old client's order. ``strict`` adds what a server sends and the old
+    client did not: the ``asgi`` versions and, for websockets, ``http_version``."""
     assert request.url is not None
     try:
         scheme, path, raw_path, query_string, server, host = _URL_PARTS[request.url]
     except KeyError:
         scheme, path, raw_path, query_string, server, host = _url_parts(request.url)
-    return {
-        "type": scope_type,
-        "asgi": {
+    scope: Scope = {"type": scope_type}
+    if strict:
+        scope["asgi"] = {
             "version": "3.0",
             "spec_version": HTTP_SPEC_VERSION if scope_type == "http" else WEBSOCKET_SPEC_VERSION,
-        },
-        "http_version": "1.1",
-        "scheme": scheme,
-        "path": path,
-        "raw_path": raw_path,
-        "query_string": query_string,
-        "root_path": root_path,
-        "headers": encode_headers(request.headers, host),
-        "client": list(client),
-        "server": list(server),
-        "state": dict(state),
-    }
+        }
+    if scope_type == "http" or strict:
+        scope["http_version"] = "1.1"
+    if scope_type == "http":
+        scope["method"] = request.method
+    scope["path"] = path
+    scope["raw_path"] = raw_path
+    scope["root_path"] = root_path
+    scope["scheme"] = scheme
+    scope["query_string"] = query_string
+    scope["headers"] = encode_headers(request.headers, host, strict)
+    scope["client"] = list(client)
+    scope["server"] = list(server)
+    scope["state"] = dict(state)
+    return scope
 
 
 # What a URL gives the scope, by URL: scheme, path, raw_path, query_string,
@@ -140,7 +158,7 @@ def _url_parts(url: str) -> Tuple[str, str, bytes, bytes, Tuple[str, int], bytes
         (
             scheme,
             unquote(raw_path),
-            raw_path.encode("ascii", "surrogateescape"),
+            raw_path.encode("utf-8", "surrogateescape"),
             parts.query.encode("utf-8"),
             (hostname, port),
             host_header.encode("latin-1"),
@@ -154,21 +172,25 @@ def http_scope(
     root_path: str,
     client: Address,
     state: Dict[str, Any],
+    strict: bool = False,
 ) -> Scope:
     """The ``http`` scope for ``request``."""
-    scope = connection_scope(request, scope_type="http", root_path=root_path, client=client, state=state)
+    scope = connection_scope(
+        request, scope_type="http", root_path=root_path, client=client, state=state, strict=strict
+    )
     if scope["scheme"] not in ("http", "https"):
         raise requests.exceptions.InvalidSchema(
             f"{request.url!r} is a websocket URL; open it with client.websocket_connect()"
         )
-    method = request.method
-    assert method is not None
-    if method not in _KNOWN_METHODS and not is_method(method):
-        raise ValueError(f"method {method!r} is not an HTTP token; a server would refuse it")
-    scope["method"] = method.upper()
-    # Starlette's Jinja2Templates reports what it rendered through the debug
-    # extension (0.21 and later) or the template one (the old client's).
-    scope["extensions"] = {"http.response.debug": {}, "http.response.template": {}}
+    if strict:
+        method = request.method
+        assert method is not None
+        if method not in _KNOWN_METHODS and not is_method(method):
+            raise ValueError(f"method {method!r} is not an HTTP token; a server would refuse it")
+    # Starlette's Jinja2Templates reports what it rendered through the
+    # template extension (the old client's) or, from Starlette 0.21, the
+    # debug one.
+    scope["extensions"] = {"http.response.template": {}, "http.response.debug": {}}
     return scope
 
 
@@ -179,9 +201,13 @@ def websocket_scope(
     client: Address,
     state: Dict[str, Any],
     subprotocols: Iterable[str] = (),
+    strict: bool = False,
 ) -> Scope:
     """The ``websocket`` scope for a handshake ``request`` (its URL ws:// or wss://)."""
-    scope = connection_scope(request, scope_type="websocket", root_path=root_path, client=client, state=state)
+    scope = connection_scope(
+        request, scope_type="websocket", root_path=root_path, client=client, state=state, strict=strict
+    )
     scope["subprotocols"] = list(subprotocols)
-    scope["extensions"] = {"websocket.http.response": {}}
+    if strict:
+        scope["extensions"] = {"websocket.http.response": {}}
     return scope

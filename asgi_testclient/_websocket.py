@@ -57,8 +57,11 @@ _BYTES = (bytes, bytearray, memoryview)
 _OPTIONAL_STR = (str, type(None))
 
 
-def _problem(kind: str, message: Message) -> str:
-    """What is wrong with the keys of a ``kind`` message, or ``""``."""
+def _problem(kind: str, message: Message, strict: bool) -> str:
+    """What is wrong with the keys of a ``kind`` message, or ``""``.
+
+    Without ``strict`` a close reason of any type passes, as the old client
+    passed it on (today's FastAPI closes with a list of validation errors)."""
     if kind == "websocket.send":
         text, data = message.get("text"), message.get("bytes")
         if (text is None) == (data is None):
@@ -67,8 +70,10 @@ def _problem(kind: str, message: Message) -> str:
             return "has the wrong types: 'text' must be a str, 'bytes' bytes"
     elif kind == "websocket.close":
         code = message.get("code", 1000)
-        if not isinstance(code, int) or isinstance(code, bool) or not isinstance(message.get("reason"), _OPTIONAL_STR):
-            return "has the wrong types: 'code' must be an int, 'reason' a str"
+        if not isinstance(code, int) or isinstance(code, bool):
+            return "has the wrong type: 'code' must be an int"
+        if strict and not isinstance(message.get("reason"), _OPTIONAL_STR):
+            return "has the wrong type: 'reason' must be a str"
     elif kind == "websocket.accept" and not isinstance(message.get("subprotocol"), _OPTIONAL_STR):
         return "has the wrong type: 'subprotocol' must be a str or None"
     elif kind == "websocket.http.response.start":
@@ -93,8 +98,14 @@ class _ClientDisconnected(OSError):
     like a server, the session does not count it as the app's failure."""
 
 
-def _disconnect_message(code: int, reason: Optional[str]) -> Message:
-    return {"type": "websocket.disconnect", "code": code, "reason": reason or ""}
+def _disconnect_message(code: int, reason: Optional[str], strict: bool) -> Message:
+    """What the app receives when the test closes the websocket: the old
+    client's message (a ``reason`` only if the test gave one), or with
+    ``strict`` a server's (spec 2.3 and later: always a ``reason``)."""
+    message: Message = {"type": "websocket.disconnect", "code": code}
+    if strict or reason is not None:
+        message["reason"] = reason or ""
+    return message
 
 
 class WebSocketTestSession:
@@ -116,9 +127,17 @@ class WebSocketTestSession:
     __test__ = False
 
     def __init__(
-        self, loop: LoopThread, app: ASGI3App, scope: Scope, *, timeout: Any, raise_server_exceptions: bool
+        self,
+        loop: LoopThread,
+        app: ASGI3App,
+        scope: Scope,
+        *,
+        timeout: Any,
+        raise_server_exceptions: bool,
+        strict: bool = False,
     ) -> None:
         self._loop = loop
+        self._strict = strict
         self._app = app
         self.scope = scope
         self.timeout = read_timeout(timeout)
@@ -144,6 +163,9 @@ class WebSocketTestSession:
         self._error: Optional[BaseException] = None
         self._protocol_error: Optional[ASGIProtocolError] = None
         self._error_reported = self._protocol_error_reported = False
+        # A send refused because the test had closed the socket (strict):
+        # whatever the app raises after it is about that, not its own failure.
+        self._refused_send = False
 
     # -- the loop side -------------------------------------------------------
 
@@ -177,7 +199,7 @@ class WebSocketTestSession:
                 # Asked again after the disconnect: say it again, as a
                 # checkpoint so that an app ignoring it can be cancelled.
                 await anyio.lowlevel.checkpoint()
-                return _disconnect_message(*gone)
+                return _disconnect_message(*gone, self._strict)
             await event.wait()
 
     async def _send(self, message: Message) -> None:
@@ -203,10 +225,10 @@ class WebSocketTestSession:
                 " 'websocket.send' and 'websocket.close', or 'websocket.http.response.start' and"
                 " 'websocket.http.response.body' to deny the handshake"
             )
-        problem = _problem(kind, message)
+        problem = _problem(kind, message, self._strict)
         if problem:
             raise ASGIProtocolError(f"{kind!r} message {message!r:.200} {problem}")
-        headers = header_pairs(message.get("headers") or (), kind)
+        headers = header_pairs(message.get("headers") or (), kind, self._strict)
         with self._cond:
             state = self._state
             if state not in _ALLOWED[kind]:
@@ -218,17 +240,20 @@ class WebSocketTestSession:
                     self._accept["headers"] = headers  # an iterator, consumed by the check
             elif kind == "websocket.send":
                 if self._client_close is not None:
+                    if not self._strict:
+                        return  # dropped, as the old client (and a closed socket) dropped it
+                    self._refused_send = True
                     raise _ClientDisconnected(
                         f"app sent 'websocket.send' on websocket {self.url} after the client"
                         f" disconnected (code {self._client_close[0]})"
                     )
-                text, data = message.get("text"), message.get("bytes")
-                payload = {"text": text} if data is None else {"bytes": bytes(data)}
-                self._outbox.append({"type": kind, **payload})
+                # The message as the app sent it, which is what the old
+                # client's receive() returned.
+                self._outbox.append(dict(message))
             elif kind == "websocket.close":
                 self._close, self._state = (message.get("code", 1000), message.get("reason") or ""), _CLOSED
                 if state == _ACCEPTED:
-                    self._outbox.append({"type": kind, "code": self._close[0], "reason": self._close[1]})
+                    self._outbox.append(dict(message))
             elif kind == "websocket.http.response.start":
                 self._response, self._state = (message["status"], headers, []), _RESPONDING
             else:
@@ -253,6 +278,11 @@ class WebSocketTestSession:
         if outcome is not None:
             self._ended = True
             self._shut_down()
+            if type(outcome) is WebSocketDisconnect:
+                # The app closed before accepting: the test sees the close,
+                # as with the old client, and not what the app raised after
+                # it (FastAPI closes, then raises its validation error).
+                raise self._take_failure(protocol_only=True) or outcome
             raise self._take_failure() or outcome
         return self
 
@@ -329,7 +359,10 @@ class WebSocketTestSession:
             if self._finished:
                 return True
         if self._client_close is None:
-            self._deliver(_disconnect_message(*(self._close or (1000, ""))))
+            # The old client said 1000 whatever the app had said; a strict
+            # server echoes the app's close.
+            code, reason = (self._close or (1000, "")) if self._strict else (1000, None)
+            self._deliver(_disconnect_message(code, reason, self._strict))
         with self._cond:
             if self._cond.wait_for(lambda: self._finished, DISCONNECT_GRACE):
                 return True
@@ -358,7 +391,7 @@ class WebSocketTestSession:
                     f"the app serving websocket {self.url} was cancelled: the client's event loop stopped"
                     " (client.close(), or leaving 'with client:') while the websocket was open"
                 )
-        if isinstance(error, _ClientDisconnected) or unwrap_group(error) is self._protocol_error:
+        if isinstance(error, _ClientDisconnected) or self._refused_send or unwrap_group(error) is self._protocol_error:
             return None  # the app passed on what it was told: not a failure of its own
         if self.raise_server_exceptions or not isinstance(error, Exception):
             return unwrap_group(error)
@@ -404,8 +437,8 @@ class WebSocketTestSession:
         self.send({"type": "websocket.receive", "bytes": bytes(data)})
 
     def send_json(self, data: Any, mode: str = "text") -> None:
-        """Send ``data`` as compact JSON, in a text (``mode="text"``) or binary message."""
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        """Send ``data`` as ``json.dumps(data)``, in a text (``mode="text"``) or binary message."""
+        text = json.dumps(data)  # the old client's spelling, spaces and escapes included
         if mode not in ("text", "binary"):
             raise ValueError(f'mode must be "text" or "binary", not {mode!r}')
         if mode == "text":
@@ -416,7 +449,7 @@ class WebSocketTestSession:
     def close(self, code: int = 1000, reason: Optional[str] = None) -> None:
         """Close the websocket: the app receives ``websocket.disconnect`` with ``code`` and ``reason``."""
         if self._client_close is None and not self._ended:
-            self.send(_disconnect_message(code, reason))
+            self.send(_disconnect_message(code, reason, self._strict))
 
     def receive(self, *, timeout: Any = _DEFAULT) -> Message:
         """The next message the app sent (``websocket.send`` or ``websocket.close``).
@@ -452,7 +485,7 @@ class WebSocketTestSession:
     def _payload(self, key: str, timeout: Any) -> Any:
         message = self.receive(timeout=timeout)
         if message["type"] == "websocket.close":
-            raise WebSocketDisconnect(message["code"], message["reason"])
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
         if message.get(key) is None:
             wanted, got = ("text", "binary") if key == "text" else ("binary", "text")
             raise TypeError(f"expected a {wanted} message from the app, got a {got} message: {message!r:.200}")

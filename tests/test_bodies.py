@@ -16,7 +16,35 @@ from .apps import Recorder
 def test_no_body_is_one_empty_request_message(make_client):
     app = Recorder()
     make_client(app).get("/")
+    # The old client's message: "more_body" left out (it defaults to False).
+    assert app.messages == [{"type": "http.request", "body": b""}]
+    app = Recorder()
+    make_client(app, strict=True).get("/")
     assert app.messages == [{"type": "http.request", "body": b"", "more_body": False}]
+
+
+@pytest.mark.parametrize("kind", ["bytes", "str", "json", "form", "file", "files", "files tuple"])
+def test_a_body_up_to_1_mib_arrives_in_one_message(make_client, tmp_path, kind):
+    payload = bytes(range(256)) * 4096  # exactly 1 MiB
+    path = tmp_path / "upload.bin"
+    path.write_bytes(payload if kind != "files" else payload[:-300])  # room for the multipart framing
+    app = Recorder()
+    client = make_client(app)
+    with path.open("rb") as fileobj:
+        arguments = {
+            "bytes": {"data": payload},
+            "str": {"data": "é" * 1000},
+            "json": {"json": {"a": "b" * 1000}},
+            "form": {"data": {"a": "b" * 1000}},
+            "file": {"data": fileobj},
+            "files": {"files": {"upload": fileobj}},
+            "files tuple": {"files": {"upload": ("name.txt", b"small", "text/plain")}, "data": {"x": "y"}},
+        }[kind]
+        client.post("/", **arguments)
+    assert len(app.messages) == 1
+    assert app.messages[0]["type"] == "http.request"
+    assert "more_body" not in app.messages[0]
+    assert len(app.body) == int(dict(app.scope["headers"])[b"content-length"])
 
 
 def test_bytes_str_json_and_form_bodies(make_client):
@@ -44,26 +72,36 @@ def test_generator_body_arrives_chunk_by_chunk(make_client):
         yield bytearray(b"three")
 
     make_client(app).post("/", data=chunks())
+    # As the old client sent a generator: every chunk as it was yielded,
+    # the empty one too, then an empty last message.
     assert app.messages == [
         {"type": "http.request", "body": b"one", "more_body": True},
         {"type": "http.request", "body": b"two", "more_body": True},
+        {"type": "http.request", "body": b"", "more_body": True},
         {"type": "http.request", "body": b"three", "more_body": True},
-        {"type": "http.request", "body": b"", "more_body": False},
+        {"type": "http.request", "body": b""},
     ]
     assert dict(app.scope["headers"])[b"transfer-encoding"] == b"chunked"
 
 
-def test_file_object_body_is_read_in_chunks(make_client, tmp_path):
+@pytest.mark.parametrize("kind", ["file", "files"])
+def test_a_body_over_1_mib_is_read_in_chunks_of_at_least_64_kib(make_client, tmp_path, kind):
     path = tmp_path / "upload.bin"
-    payload = bytes(range(256)) * 1024  # 256 KiB
+    payload = bytes(range(256)) * 4097  # 1 MiB and 256 bytes
     path.write_bytes(payload)
     app = Recorder()
     with path.open("rb") as fileobj:
-        make_client(app).put("/", data=fileobj)
-    assert app.body == payload
-    assert len(app.messages) > 2
-    assert all(len(m["body"]) <= 64 * 1024 for m in app.messages)
-    assert dict(app.scope["headers"])[b"content-length"] == str(len(payload)).encode()
+        make_client(app).put("/", **({"data": fileobj} if kind == "file" else {"files": {"f": fileobj}}))
+    if kind == "file":
+        assert app.body == payload
+    else:
+        assert payload in app.body
+    sizes = [len(message["body"]) for message in app.messages]
+    assert len(sizes) > 2
+    assert all(size >= 64 * 1024 for size in sizes[:-2])  # then the rest, then the empty last one
+    assert sizes[-1] == 0
+    assert all(message["more_body"] for message in app.messages[:-1])
+    assert dict(app.scope["headers"])[b"content-length"] == str(len(app.body)).encode()
 
 
 def test_large_generator_body_is_never_held_whole(make_client):

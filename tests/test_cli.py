@@ -164,7 +164,7 @@ def test_verbose_prints_the_request_to_stderr(capsysbinary):
     assert err.splitlines() == [
         "> POST /echo?q=1 HTTP/1.1",
         "> Host: testserver",
-        "> User-Agent: testclient",
+        "> user-agent: testclient",
         "> Accept-Encoding: gzip, deflate",
         "> Accept: */*",
         "> Connection: keep-alive",

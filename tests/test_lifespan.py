@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from asgi_testclient import LifespanError
+from asgi_testclient import LifespanError, TestClient
 
 
 def stateful_app(log):
@@ -53,15 +53,23 @@ def test_state_is_a_shallow_copy_per_request(make_client):
     assert client.lifespan_state == {}
 
 
-def test_entering_twice_at_once_is_refused_and_again_after_exit_reruns(make_client):
+def test_entering_again_inside_the_block_runs_a_nested_lifespan(make_client):
+    # As the old client did: each entry runs the lifespan; leaving the inner
+    # block shuts its run down and gives requests the outer run's state back.
     log = []
     client = make_client(stateful_app(log))
     with client:
-        with pytest.raises(RuntimeError, match="already inside 'with'"):
-            client.__enter__()
+        assert client.get("/").json() == {"items": ["/"]}
+        with client:
+            assert log == ["startup", "startup"]
+            assert client.get("/").json() == {"items": ["/"]}  # the inner run's state
+        assert log == ["startup", "startup", "shutdown"]
+        assert client.get("/").json() == {"items": ["/", "/"]}
+    assert log == ["startup", "startup", "shutdown", "shutdown"]
+    assert not client.adapter.loop.running
     with client:
         assert client.get("/").json() == {"items": ["/"]}
-    assert log == ["startup", "shutdown", "startup", "shutdown"]
+    assert log[-2:] == ["startup", "shutdown"]
 
 
 def test_fastapi_lifespan_state(make_client):
@@ -119,8 +127,7 @@ def test_shutdown_failure_is_raised_on_exit(make_client):
     assert not client.adapter.loop.running
 
 
-@pytest.mark.parametrize("style", ["raises", "returns"])
-def test_app_without_lifespan_support_still_works(make_client, style):
+def no_lifespan_app(style):
     async def app(scope, receive, send):
         if scope["type"] != "http":
             if style == "raises":
@@ -129,8 +136,40 @@ def test_app_without_lifespan_support_still_works(make_client, style):
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    with make_client(app) as client:
+    return app
+
+
+def test_app_returning_from_lifespan_runs_without_it(make_client):
+    with make_client(no_lifespan_app("returns")) as client:
         assert client.get("/").status_code == 204
+
+
+def test_app_raising_before_startup_raises_on_enter(make_client):
+    # As the old client: the app's own exception, at once.
+    client = make_client(no_lifespan_app("raises"))
+    with pytest.raises(ValueError, match="only http, thanks"):
+        client.__enter__()
+    assert not client.adapter.loop.running
+    assert client.get("/").status_code == 204  # requests still work
+
+
+@pytest.mark.parametrize("style", ["raises", "returns"])
+def test_lifespan_auto_runs_an_app_without_lifespan_support(make_client, style):
+    with make_client(no_lifespan_app(style), lifespan="auto") as client:
+        assert client.get("/").status_code == 204
+
+
+def test_lifespan_off_runs_no_lifespan(make_client):
+    log = []
+    with make_client(stateful_app(log), lifespan="off") as client:
+        with pytest.raises(AttributeError, match="greeting"):
+            client.get("/greeting")  # no lifespan state
+    assert log == []
+
+
+def test_unknown_lifespan_mode_is_refused():
+    with pytest.raises(ValueError, match="lifespan must be one of 'on', 'auto', 'off', not 'yes'"):
+        TestClient(no_lifespan_app("returns"), lifespan="yes")
 
 
 def test_lifespan_timeout(make_client):

@@ -1,6 +1,7 @@
 """The HTTP scope the app receives, key by key."""
 
 import copy
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
@@ -15,12 +16,12 @@ def test_every_scope_key(make_client):
     client = make_client(app)
     client.get("/caf%C3%A9/a%2Fb?x=1&y=%20z", headers={"X-Custom": "v"})
     scope = app.scope
-    assert set(scope) == {
-        "type", "asgi", "http_version", "method", "scheme", "path", "raw_path",
-        "query_string", "root_path", "headers", "client", "server", "state", "extensions",
-    }
+    # The old client's keys in its order, then the lifespan state.
+    assert list(scope) == [
+        "type", "http_version", "method", "path", "raw_path", "root_path", "scheme",
+        "query_string", "headers", "client", "server", "state", "extensions",
+    ]
     assert scope["type"] == "http"
-    assert scope["asgi"] == {"version": "3.0", "spec_version": "2.3"}
     assert scope["http_version"] == "1.1"
     assert scope["method"] == "GET"
     assert scope["scheme"] == "http"
@@ -31,7 +32,14 @@ def test_every_scope_key(make_client):
     assert scope["client"] == ["testclient", 50000]
     assert scope["server"] == ["testserver", 80]
     assert scope["state"] == {}
-    assert "http.response.debug" in scope["extensions"]
+    assert scope["extensions"] == {"http.response.template": {}, "http.response.debug": {}}
+
+
+def test_strict_scope_has_the_asgi_versions(make_client):
+    app = Recorder()
+    make_client(app, strict=True).get("/")
+    assert list(app.scope)[:3] == ["type", "asgi", "http_version"]
+    assert app.scope["asgi"] == {"version": "3.0", "spec_version": "2.3"}
 
 
 def test_each_scope_is_the_apps_own(make_client):
@@ -148,28 +156,42 @@ def test_adapter_mounts_on_a_plain_session(backend):
         session.close()
 
 
-def test_base_url_path_prefix_is_kept(make_client):
+@pytest.mark.parametrize(
+    "base_url, url, path",
+    [
+        # urljoin(base_url, url), as the old client joined them.
+        ("http://testserver/app", "/users", "/users"),
+        ("http://testserver/app", "users", "/users"),
+        ("http://testserver/app/", "users", "/app/users"),
+        ("http://testserver/app/", "/users", "/users"),
+        ("http://testserver/app/v1", "../users", "/users"),
+        ("http://testserver/a/b/", "./c/../d", "/a/b/d"),
+        ("http://testserver/a/b/", "/c/./d", "/c/d"),
+        ("http://testserver/app/", "?x=1", "/app/"),
+        ("http://testserver", "", "/"),
+    ],
+)
+def test_base_url_is_joined_as_urljoin_joins_it(make_client, base_url, url, path):
     app = Recorder()
-    client = make_client(app, base_url="http://testserver/api/v1")
-    client.get("/users")
-    assert app.scope["path"] == "/api/v1/users"
-    client.get("items?x=1")
-    assert app.scope["path"] == "/api/v1/items"
-    assert app.scope["query_string"] == b"x=1"
-    client.get("http://other/abs")
-    assert app.scope["path"] == "/abs"
-    assert app.scope["server"] == ["other", 80]
+    make_client(app, base_url=base_url).get(url)
+    assert app.scope["path"] == path == (urlsplit(urljoin(base_url, url)).path or "/")
+
+
+def test_an_absolute_url_ignores_the_base_url(make_client):
+    app = Recorder()
+    make_client(app, base_url="http://testserver/api/").get("http://other/abs")
+    assert (app.scope["path"], app.scope["server"]) == ("/abs", ["other", 80])
 
 
 def test_base_url_can_be_changed_between_requests(make_client):
     app = Recorder()
-    client = make_client(app, base_url="http://testserver/api")
-    client.get("/users")
+    client = make_client(app, base_url="http://testserver/api/")
+    client.get("users")
     assert (app.scope["server"], app.scope["path"]) == (["testserver", 80], "/api/users")
     client.base_url = "https://example.com:8443/v2/"
     client.get("/users")
     scope = app.scope
-    assert (scope["scheme"], scope["server"], scope["path"]) == ("https", ["example.com", 8443], "/v2/users")
+    assert (scope["scheme"], scope["server"], scope["path"]) == ("https", ["example.com", 8443], "/users")
     client.base_url = "http://testserver"
     client.get("/users")
     assert (app.scope["server"], app.scope["path"]) == (["testserver", 80], "/users")

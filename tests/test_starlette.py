@@ -1,9 +1,11 @@
 """Behaviour against real Starlette and FastAPI apps: routing, root_path,
 templates, cookies and sessions."""
 
+import http.client
 import sys
 
 import pytest
+import requests
 import starlette
 from fastapi import FastAPI
 from starlette.applications import Starlette
@@ -101,11 +103,35 @@ def cookie_app() -> Starlette:
     return Starlette(routes=[Route("/set", set_cookies), Route("/echo", echo)])
 
 
-def test_cookies_set_by_the_app_come_back(make_client):
+def test_cookies_come_back_as_requests_policy_lets_them(make_client):
+    # The old client's policy, requests' default: Secure cookies only over
+    # https, and Domain=testserver (a host without a dot) as the standard
+    # policy of this Python decides; never another domain's.
+    expected = {"plain": "1", **requests_policy_keeps("scoped", "3", domain="testserver")}
     client = make_client(cookie_app())
     client.get("/set")
-    # Secure cookies come back over http://testserver (the app is a trusted
-    # origin, as browsers treat localhost); another domain's never do.
+    assert client.get("/echo").json() == expected
+    client = make_client(cookie_app(), base_url="https://testserver")
+    client.get("/set")
+    assert client.get("/echo").json() == {**expected, "safe": "2"}
+
+
+def requests_policy_keeps(name, value, domain):
+    """``{name: value}`` if a plain requests jar sends back a cookie that
+    http://testserver/ set with ``Domain=domain``, else ``{}``."""
+    message = http.client.HTTPMessage()
+    message["Set-Cookie"] = f"{name}={value}; Domain={domain}; Path=/"
+    jar = requests.cookies.RequestsCookieJar()
+    request = requests.Request("GET", "http://testserver/set").prepare()
+    jar.extract_cookies(requests.cookies.MockResponse(message), requests.cookies.MockRequest(request))
+    echo = requests.Request("GET", "http://testserver/echo").prepare()
+    return {name: value} if requests.cookies.get_cookie_header(jar, echo) else {}
+
+
+def test_the_test_server_policy_sends_every_cookie_back(make_client):
+    client = make_client(cookie_app())
+    client.cookies.set_policy(TestServerCookiePolicy())
+    client.get("/set")
     assert client.get("/echo").json() == {"plain": "1", "safe": "2", "scoped": "3"}
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from typing import Any, Callable, Dict, List
+from urllib.parse import urlsplit
 
 import anyio
 import pytest
@@ -97,11 +98,22 @@ def test_messages_reach_the_app_exactly(make_client: MakeClient) -> None:
         {"type": "websocket.connect"},
         {"type": "websocket.receive", "text": "t"},
         {"type": "websocket.receive", "bytes": b"b"},
-        {"type": "websocket.receive", "text": '{"k":"é"}'},
+        {"type": "websocket.receive", "text": '{"k": "\\u00e9"}'},  # json.dumps(data), as the old client
         {"type": "websocket.receive", "bytes": b"[1]"},
-        {"type": "websocket.disconnect", "code": 1000, "reason": ""},
+        {"type": "websocket.disconnect", "code": 1000},  # the old client's: no reason
     ]
     assert app.done
+
+
+def test_strict_disconnect_carries_a_reason(make_client: MakeClient) -> None:
+    app = Peer()
+    with make_client(app, strict=True).websocket_connect("/ws"):
+        pass
+    assert app.received[-1] == {"type": "websocket.disconnect", "code": 1000, "reason": ""}
+    app = Peer()
+    with make_client(app).websocket_connect("/ws") as ws:
+        ws.close(4000, "bye")
+    assert app.received[-1] == {"type": "websocket.disconnect", "code": 4000, "reason": "bye"}
 
 
 def test_fastapi_endpoint_with_query_and_header(make_client: MakeClient) -> None:
@@ -155,24 +167,35 @@ def test_wrong_payload_types_are_type_errors(make_client: MakeClient) -> None:
 # -- the handshake and the scope ------------------------------------------------
 
 
+@pytest.mark.parametrize("strict", [False, True])
 @pytest.mark.parametrize(
-    ("base_url", "url", "scheme", "path", "query"),
+    ("base_url", "url", "legacy_url", "strict_url"),
     [
-        ("http://testserver", "/ws?a=1", "ws", "/ws", b"a=1"),
-        ("http://example.org:8000/api/", "ws", "ws", "/api/ws", b""),
-        ("https://testserver", "/ws", "wss", "/ws", b""),
-        ("http://testserver", "ws://other:81/x?y=%20", "ws", "/x", b"y=%20"),
-        ("http://testserver", "wss://other/x", "wss", "/x", b""),
-        ("http://testserver", "http://other/h", "ws", "/h", b""),
-        ("http://testserver", "https://other/s", "wss", "/s", b""),
+        ("http://testserver", "/ws?a=1", "ws://testserver/ws?a=1", "ws://testserver/ws?a=1"),
+        # The old client joined websocket URLs to ws://testserver whatever
+        # the base URL; strict mode joins them to the base URL.
+        ("http://example.org:8000/api/", "ws", "ws://testserver/ws", "ws://example.org:8000/api/ws"),
+        ("https://testserver", "/ws", "ws://testserver/ws", "wss://testserver/ws"),
+        ("http://testserver", "ws://other:81/x?y=%20", "ws://other:81/x?y=%20", "ws://other:81/x?y=%20"),
+        ("http://testserver", "wss://other/x", "wss://other/x", "wss://other/x"),
+        ("http://testserver", "http://other/h", "ws://other/h", "ws://other/h"),
+        ("http://testserver", "https://other/s", "wss://other/s", "wss://other/s"),
     ],
 )
-def test_urls(make_client: MakeClient, base_url: str, url: str, scheme: str, path: str, query: bytes) -> None:
+def test_urls(
+    make_client: MakeClient, base_url: str, url: str, legacy_url: str, strict_url: str, strict: bool
+) -> None:
     app = Peer()
-    client = make_client(app, base_url=base_url)
+    client = make_client(app, base_url=base_url, strict=strict)
     with client.websocket_connect(url) as ws:
-        assert ws.url.startswith(f"{scheme}://")
-    assert (app.scope["scheme"], app.scope["path"], app.scope["query_string"]) == (scheme, path, query)
+        assert ws.url == (strict_url if strict else legacy_url)
+    expected = urlsplit(strict_url if strict else legacy_url)
+    assert (app.scope["scheme"], app.scope["path"], app.scope["query_string"]) == (
+        expected.scheme,
+        expected.path,
+        expected.query.encode(),
+    )
+    assert app.scope["server"] == [expected.hostname, expected.port or (443 if expected.scheme == "wss" else 80)]
 
 
 def test_params_are_added_to_the_query_string(make_client: MakeClient) -> None:
@@ -184,9 +207,10 @@ def test_params_are_added_to_the_query_string(make_client: MakeClient) -> None:
     assert app.scope["raw_path"] == b"/ws"
 
 
-def test_scope_and_handshake_headers(make_client: MakeClient) -> None:
+@pytest.mark.parametrize("strict", [False, True])
+def test_scope_and_handshake_headers(make_client: MakeClient, strict: bool) -> None:
     app = Peer()
-    client = make_client(app, root_path="/root", client=("10.1.2.3", 1234))
+    client = make_client(app, root_path="/root", client=("10.1.2.3", 1234), strict=strict)
     client.headers["X-Session"] = "s"
     client.cookies.set("jar", "j", domain="testserver.local")
     with client.websocket_connect(
@@ -198,29 +222,38 @@ def test_scope_and_handshake_headers(make_client: MakeClient) -> None:
     ):
         pass
     scope = app.scope
-    assert set(scope) == {
-        "type", "asgi", "http_version", "scheme", "path", "raw_path", "query_string", "root_path",
-        "headers", "client", "server", "subprotocols", "state", "extensions",
-    }
+    # The old client's keys in its order, and the lifespan state; strict
+    # mode adds what a server sends.
+    strict_keys = ["asgi", "http_version"] if strict else []
+    assert list(scope) == [
+        "type", *strict_keys, "path", "raw_path", "root_path", "scheme", "query_string",
+        "headers", "client", "server", "state", "subprotocols", *(["extensions"] if strict else []),
+    ]
     assert scope["type"] == "websocket"
-    assert scope["asgi"] == {"version": "3.0", "spec_version": "2.5"}
-    assert scope["http_version"] == "1.1"
+    if strict:
+        assert scope["asgi"] == {"version": "3.0", "spec_version": "2.5"}
+        assert scope["http_version"] == "1.1"
+        assert scope["extensions"] == {"websocket.http.response": {}}
     assert (scope["path"], scope["raw_path"], scope["root_path"]) == ("/café", b"/caf%C3%A9", "/root")
     assert scope["client"] == ["10.1.2.3", 1234]
     assert scope["server"] == ["testserver", 80]
     assert scope["subprotocols"] == ["one", "two"]
-    assert scope["extensions"] == {"websocket.http.response": {}}
-    headers = dict(scope["headers"])
-    assert len(headers) == len(scope["headers"])
-    assert headers[b"host"] == b"testserver"
-    assert headers[b"x-session"] == b"s"
-    assert headers[b"x-call"] == b"c"
-    assert headers[b"authorization"] == b"Basic dXNlcjpwYXNz"
-    assert headers[b"cookie"] == b"jar=j; call=k"
-    assert headers[b"upgrade"] == b"websocket"
-    assert headers[b"connection"] == b"upgrade"
-    assert headers[b"sec-websocket-version"] == b"13"
-    assert headers[b"sec-websocket-protocol"] == b"one, two"
+    # The old client's handshake: requests' session headers (Connection
+    # replaced), the test's, the three it adds, then cookies and auth.
+    assert scope["headers"] == [
+        (b"host", b"testserver"),
+        (b"user-agent", b"testclient"),
+        (b"accept-encoding", requests.utils.default_headers()["Accept-Encoding"].encode()),
+        (b"accept", b"*/*"),
+        (b"connection", b"upgrade"),
+        (b"x-session", b"s"),
+        (b"x-call", b"c"),
+        (b"sec-websocket-key", b"testserver=="),
+        (b"sec-websocket-version", b"13"),
+        (b"sec-websocket-protocol", b"one, two"),
+        (b"cookie", b"jar=j; call=k"),
+        (b"authorization", b"Basic dXNlcjpwYXNz"),
+    ]
 
 
 def test_lifespan_state_is_a_shallow_copy(make_client: MakeClient) -> None:
@@ -298,7 +331,7 @@ def test_app_closes_after_accepting(make_client: MakeClient) -> None:
     client = make_client(app)
     with client.websocket_connect("/ws") as ws:
         assert ws.receive_text() == "bye"
-        assert ws.receive() == {"type": "websocket.close", "code": 1001, "reason": ""}
+        assert ws.receive() == {"type": "websocket.close", "code": 1001}  # as the app sent it
         started = time.monotonic()
         with pytest.raises(WebSocketDisconnect) as caught:
             ws.receive_text(timeout=5)
@@ -393,7 +426,26 @@ def test_uncaught_disconnect_in_the_app_is_raised_on_exit(make_client: MakeClien
     assert caught.value.code == 1000
 
 
-def test_send_after_client_disconnect_raises_oserror_in_the_app(make_client: MakeClient) -> None:
+def test_send_after_client_disconnect_is_dropped(make_client: MakeClient) -> None:
+    # As with the old client: nothing in the app fails, nothing reaches the test.
+    sent = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        assert (await receive())["type"] == "websocket.disconnect"
+        await send({"type": "websocket.send", "text": "late"})
+        sent.append("late")
+        await send({"type": "websocket.close"})
+        sent.append("close")
+
+    client = make_client(app)
+    with client.websocket_connect("/ws") as ws:
+        ws.close(1001)
+    assert sent == ["late", "close"]
+
+
+def test_strict_send_after_client_disconnect_raises_oserror_in_the_app(make_client: MakeClient) -> None:
     errors: List[BaseException] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -408,7 +460,7 @@ def test_send_after_client_disconnect_raises_oserror_in_the_app(make_client: Mak
             errors.append(exc)
             raise  # the spec says servers treat this as no error
 
-    client = make_client(app)
+    client = make_client(app, strict=True)
     with client.websocket_connect("/ws") as ws:
         ws.close(1001)
     assert len(errors) == 1
@@ -587,7 +639,7 @@ def test_starlette_denial_response(make_client: MakeClient) -> None:
             WebSocketRoute("/gone", PlainTextResponse("gone for good", status_code=410)),
         ]
     )
-    client = make_client(app)
+    client = make_client(app, strict=True)  # the denial extension is in the scope
     with pytest.raises(WebSocketDenialResponse) as caught, client.websocket_connect("/deny"):
         raise AssertionError("not reached")  # pragma: no cover
     response = caught.value.response
@@ -713,7 +765,7 @@ def test_send_after_close_is_raised_on_exit(make_client: MakeClient) -> None:
         ({"type": "websocket.send"}, "^'websocket.send' message .* needs exactly one of 'text' and 'bytes'"),
         ({"type": "websocket.send", "text": "a", "bytes": b"b"}, "needs exactly one of 'text' and 'bytes'"),
         ({"type": "websocket.send", "text": b"a"}, "'text' must be a str, 'bytes' bytes"),
-        ({"type": "websocket.close", "code": "1000"}, "'code' must be an int, 'reason' a str"),
+        ({"type": "websocket.close", "code": "1000"}, "'code' must be an int"),
         ({"type": "websocket.accept"}, "app sent 'websocket.accept' twice"),
         ({"type": "websocket.http.response.start", "status": 403}, "'websocket.http.response.start' after accepting"),
         ({"type": "http.response.start", "status": 200}, "app sent an unknown message"),

@@ -4,13 +4,19 @@ Where requests itself refuses something (a header with a line break, a
 cookie that is not a str, ``data=[1]``) the client raises exactly what
 requests raises: the expected exception is taken from a plain
 ``requests.Session``, so these tests hold for every version of requests.
-Where requests would hand the input to a socket, the client refuses it
-itself, before the app is called; the app below records every call, and
-must see none.
+
+Where requests would hand the input to a socket but a server would refuse
+it (a method or header name that is not a token, a NUL, characters outside
+latin-1), the client does by default what the old requests-based Starlette
+client did: it passes the input on, UTF-8 encoded, and the app sees it.
+With ``strict=True`` it refuses the input itself, before the app is called.
+The app below records every call; where the input is refused it must see
+none.
 """
 
 import time
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -187,15 +193,31 @@ def test_an_unsupported_scheme_is_refused_for_websockets(make_client: Any) -> No
     assert app.scopes == []
 
 
-@pytest.mark.parametrize(
-    "url", ["http://testserver:99999/", "http://testserver:-1/", "http://[::1/"], ids=["port", "negative port", "ipv6"]
-)
+@pytest.mark.parametrize("url", ["http://testserver:99999/", "http://testserver:-1/"], ids=["port", "negative port"])
 def test_a_malformed_url_is_refused_as_requests_refuses_it(make_client: Any, url: str) -> None:
     app = Recorder()
     expected = requests_refusal("GET", url)
     result, elapsed = timed(lambda: make_client(app).get(url))
     assert_refused(result, elapsed, type(expected), str(expected))
     assert isinstance(result, requests.exceptions.InvalidURL)
+    assert app.scopes == []
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_a_url_urljoin_cannot_parse_raises_urljoins_error(make_client: Any, strict: bool) -> None:
+    """The old client joined every URL to the base URL with ``urljoin``
+    before requests saw it, so a URL that ``urllib.parse`` cannot split
+    raised ``urljoin``'s ``ValueError``, not requests' ``InvalidURL`` (which
+    is a ``ValueError`` too); the client raises the same."""
+    app = Recorder()
+    url = "http://[::1/"
+    assert isinstance(requests_refusal("GET", url), requests.exceptions.InvalidURL)
+    with pytest.raises(ValueError) as urljoin_error:
+        urljoin("http://testserver", url)
+    result, elapsed = timed(lambda: make_client(app, strict=strict).get(url))
+    assert_refused(result, elapsed, ValueError, str(urljoin_error.value))
+    assert type(result) is ValueError
+    assert str(result) == "Invalid IPv6 URL"
     assert app.scopes == []
 
 
@@ -214,18 +236,33 @@ def test_a_malformed_url_is_refused_as_requests_refuses_it(make_client: Any, url
     ids=["CRLF", "NUL", "non-ASCII", "space", "empty"],
 )
 def test_a_method_that_is_not_a_token_is_refused(make_client: Any, method: str, shown: str) -> None:
-    """requests over a socket refuses control characters and non-ASCII in
-    a method; a server answers 400 to any method that is not a token.
+    """With ``strict=True``. requests over a socket refuses control
+    characters and non-ASCII in a method; a server answers 400 to any
+    method that is not a token.
     (requests upper-cases the method before the client sees it.)"""
     app = Recorder()
-    result, elapsed = timed(lambda: make_client(app).request(method, "/"))
+    result, elapsed = timed(lambda: make_client(app, strict=True).request(method, "/"))
     assert_refused(result, elapsed, ValueError, f"method '{shown}' is not an HTTP token; a server would refuse it")
     assert app.scopes == []
 
 
-def test_any_token_is_a_method(make_client: Any) -> None:
+@pytest.mark.parametrize(
+    "method",
+    ["GET\r\nX-Injected: 1", "G\x00T", "GÉT", "GE T", ""],
+    ids=["CRLF", "NUL", "non-ASCII", "space", "empty"],
+)
+def test_a_method_that_is_not_a_token_reaches_the_app_by_default(make_client: Any, method: str) -> None:
+    """The old client put requests' upper-cased method in the scope as it was."""
     app = Recorder()
-    client = make_client(app)
+    response = make_client(app).request(method, "/")
+    assert response.status_code == 200
+    assert [scope["method"] for scope in app.scopes] == [method.upper()]
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_any_token_is_a_method(make_client: Any, strict: bool) -> None:
+    app = Recorder()
+    client = make_client(app, strict=strict)
     for method in ("PROPFIND", "get", "M-SEARCH", "X~1"):
         assert client.request(method, "/").status_code == 200
         assert app.scopes[-1]["method"] == method.upper()
@@ -243,12 +280,16 @@ LINE_BREAKS = [
 ]
 
 
-def _line_break_refusal(headers: Dict[Any, Any]) -> BaseException:
-    """What requests raises; where it lets the header through (requests
-    2.28 does for a trailing newline in a name), what the client raises."""
+def _line_break_refusal(headers: Dict[Any, Any], strict: bool) -> Optional[BaseException]:
+    """What requests raises. Where it lets the header through (requests
+    2.28 does for a trailing newline in a name): in strict mode what the
+    client raises, and by default ``None``, as the old client passed the
+    header on."""
     try:
         return requests_refusal("GET", "http://testserver/", headers=headers)
     except AssertionError:
+        if not strict:
+            return None
         ((name, value),) = headers.items()
         return requests.exceptions.InvalidHeader(
             f"header {name!r}: {value!r} contains a CR, LF or NUL character, which could split it into several"
@@ -256,12 +297,18 @@ def _line_break_refusal(headers: Dict[Any, Any]) -> BaseException:
         )
 
 
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
 @pytest.mark.parametrize("headers", LINE_BREAKS, ids=lambda headers: repr(headers))
-def test_a_line_break_in_a_header_is_refused(make_client: Any, headers: Any) -> None:
+def test_a_line_break_in_a_header_is_refused(make_client: Any, headers: Any, strict: bool) -> None:
     """As requests refuses it, with requests' own error."""
     app = Recorder()
-    client = make_client(app)
-    expected = _line_break_refusal(headers)
+    client = make_client(app, strict=strict)
+    expected = _line_break_refusal(headers, strict)
+    if expected is None:  # requests lets it through, and so did the old client
+        client.get("/", headers=headers)
+        ((name, value),) = headers.items()
+        assert (name.lower().encode("utf-8"), value.encode("utf-8")) in app.scopes[-1]["headers"]
+        return
     assert isinstance(expected, requests.exceptions.InvalidHeader)
     result, elapsed = timed(lambda: client.get("/", headers=headers))
     assert_refused(result, elapsed, type(expected), str(expected))
@@ -280,8 +327,9 @@ def test_a_line_break_in_a_header_is_refused(make_client: Any, headers: Any) -> 
     ids=["value", "name", "euro", "line separator"],
 )
 def test_a_header_outside_latin_1_is_refused(make_client: Any, name: str, value: str) -> None:
+    """With ``strict=True``: HTTP headers are latin-1 on the wire."""
     app = Recorder()
-    client = make_client(app)
+    client = make_client(app, strict=True)
     message = (
         f"header {name!r}: {value!r} has characters outside latin-1; HTTP headers are latin-1, so encode"
         " the value (for example with urllib.parse.quote) before sending it"
@@ -293,21 +341,53 @@ def test_a_header_outside_latin_1_is_refused(make_client: Any, name: str, value:
     assert app.scopes == []
 
 
-@pytest.mark.parametrize("name", ["X A", "X@A", "X(A)", "X/A", "X,A"])
-def test_a_header_name_that_is_not_a_token_is_refused(make_client: Any, name: str) -> None:
-    """requests lets these through; a server refuses them."""
+@pytest.mark.parametrize(
+    "name, value",
+    [("X-A", "snow ☃"), ("X-☃", "snow"), ("X-A", "€100"), ("X-A", "x\u2028y")],
+    ids=["value", "name", "euro", "line separator"],
+)
+def test_a_header_outside_latin_1_arrives_utf_8_encoded_by_default(make_client: Any, name: str, value: str) -> None:
+    """As the old client encoded it (``str.encode()``), for HTTP and websockets alike."""
     app = Recorder()
-    result, elapsed = timed(lambda: make_client(app).get("/", headers={name: "1"}))
+    client = make_client(app)
+    assert client.get("/", headers={name: value}).status_code == 200
+    with client.websocket_connect("/", headers={name: value}):
+        pass
+    expected = (name.lower().encode("utf-8"), value.encode("utf-8"))
+    assert [scope["type"] for scope in app.scopes] == ["http", "websocket"]
+    for scope in app.scopes:
+        assert expected in scope["headers"]
+
+
+NOT_TOKENS = ["X A", "X@A", "X(A)", "X/A", "X,A"]
+
+
+@pytest.mark.parametrize("name", NOT_TOKENS)
+def test_a_header_name_that_is_not_a_token_is_refused(make_client: Any, name: str) -> None:
+    """With ``strict=True``. requests lets these through; a server refuses them."""
+    app = Recorder()
+    result, elapsed = timed(lambda: make_client(app, strict=True).get("/", headers={name: "1"}))
     message = f"header name {name!r} is not a valid HTTP token"
     assert_refused(result, elapsed, requests.exceptions.InvalidHeader, message)
     assert app.scopes == []
 
 
-@pytest.mark.parametrize("name, value", [("X\x00A", "1"), ("X-A", "nul\x00byte")], ids=["name", "value"])
-def test_a_nul_in_a_header_is_refused(make_client: Any, name: str, value: str) -> None:
-    """requests lets a NUL through; a server refuses it."""
+@pytest.mark.parametrize("name", NOT_TOKENS)
+def test_a_header_name_that_is_not_a_token_reaches_the_app_by_default(make_client: Any, name: str) -> None:
+    """Lower-cased, as the old client passed it on."""
     app = Recorder()
-    result, elapsed = timed(lambda: make_client(app).get("/", headers={name: value}))
+    assert make_client(app).get("/", headers={name: "1"}).status_code == 200
+    assert (name.lower().encode("utf-8"), b"1") in app.scopes[-1]["headers"]
+
+
+NULS = [("X\x00A", "1"), ("X-A", "nul\x00byte")]
+
+
+@pytest.mark.parametrize("name, value", NULS, ids=["name", "value"])
+def test_a_nul_in_a_header_is_refused(make_client: Any, name: str, value: str) -> None:
+    """With ``strict=True``. requests lets a NUL through; a server refuses it."""
+    app = Recorder()
+    result, elapsed = timed(lambda: make_client(app, strict=True).get("/", headers={name: value}))
     assert_refused(
         result,
         elapsed,
@@ -315,6 +395,14 @@ def test_a_nul_in_a_header_is_refused(make_client: Any, name: str, value: str) -
         f"header {name!r}: {value!r} contains a CR, LF or NUL character, which could split it into several headers",
     )
     assert app.scopes == []
+
+
+@pytest.mark.parametrize("name, value", NULS, ids=["name", "value"])
+def test_a_nul_in_a_header_reaches_the_app_by_default(make_client: Any, name: str, value: str) -> None:
+    """As the old client passed it on."""
+    app = Recorder()
+    assert make_client(app).get("/", headers={name: value}).status_code == 200
+    assert (name.lower().encode("utf-8"), value.encode("utf-8")) in app.scopes[-1]["headers"]
 
 
 @pytest.mark.parametrize("value", [1, 1.5, ["a"]], ids=["int", "float", "list"])
@@ -328,12 +416,15 @@ def test_a_header_value_that_is_not_str_or_bytes_is_refused_as_requests_refuses_
     assert app.scopes == []
 
 
-def test_latin_1_and_raw_bytes_pass_unchanged(make_client: Any) -> None:
-    """The other side of the refusals: what is valid reaches the app byte for byte."""
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_latin_1_and_raw_bytes_pass_unchanged(make_client: Any, strict: bool) -> None:
+    """The other side of the refusals: what is valid reaches the app byte
+    for byte, a str value encoded as the old client encoded it (UTF-8) or,
+    in strict mode, as requests puts it on the wire (latin-1)."""
     app = Recorder()
-    make_client(app).get("/", headers={"X-Latin": "café ÿ", "X-Raw": b"\xc3\xa9t\xc3\xa9"})
+    make_client(app, strict=strict).get("/", headers={"X-Latin": "café ÿ", "X-Raw": b"\xc3\xa9t\xc3\xa9"})
     headers = dict(app.scopes[-1]["headers"])
-    assert headers[b"x-latin"] == "café ÿ".encode("latin-1")
+    assert headers[b"x-latin"] == "café ÿ".encode("latin-1" if strict else "utf-8")
     assert headers[b"x-raw"] == b"\xc3\xa9t\xc3\xa9"
 
 
@@ -356,14 +447,15 @@ def test_unknown_websocket_options_are_refused(make_client: Any) -> None:
 # -- cookies ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "value",
-    ["x\r\nX-Injected: 1", "x\ny"],
-    ids=["CRLF", "LF"],
-)
+LINE_BREAKS_IN_COOKIES = pytest.mark.parametrize("value", ["x\r\nX-Injected: 1", "x\ny"], ids=["CRLF", "LF"])
+
+
+@LINE_BREAKS_IN_COOKIES
 def test_a_cookie_with_a_line_break_is_refused(make_client: Any, value: str) -> None:
+    """With ``strict=True``. requests puts the ``Cookie`` header together
+    itself, unchecked."""
     app = Recorder()
-    client = make_client(app)
+    client = make_client(app, strict=True)
     message = (
         f"header 'Cookie': {'a=' + value!r} contains a CR, LF or NUL character, which could split it into"
         " several headers"
@@ -376,16 +468,31 @@ def test_a_cookie_with_a_line_break_is_refused(make_client: Any, value: str) -> 
     assert app.scopes == []
 
 
-@pytest.mark.parametrize(
+@LINE_BREAKS_IN_COOKIES
+def test_a_cookie_with_a_line_break_reaches_the_app_by_default(make_client: Any, value: str) -> None:
+    """As the old client passed it on, in the one ``cookie`` header."""
+    app = Recorder()
+    client = make_client(app)
+    assert client.get("/", cookies={"a": value}).status_code == 200
+    client.cookies.set("a", value)  # from the jar: the same
+    assert client.get("/").status_code == 200
+    for scope in app.scopes:
+        assert [raw for header, raw in scope["headers"] if header == b"cookie"] == [b"a=" + value.encode()]
+
+
+TWO_COOKIES = pytest.mark.parametrize(
     "name, value",
     [("a", "x; admin=1"), ("a", "x;admin=1"), ("a=1; admin", "1"), ("a=b", "1")],
     ids=["semicolon in value", "no space", "semicolon in name", "equals in name"],
 )
+
+
+@TWO_COOKIES
 def test_a_cookie_that_would_read_as_two_is_refused(make_client: Any, name: str, value: str) -> None:
-    """requests would send ``Cookie: a=x; admin=1``, and the app would read
-    two cookies where the test set one."""
+    """With ``strict=True``. requests would send ``Cookie: a=x; admin=1``,
+    and the app would read two cookies where the test set one."""
     app = Recorder()
-    client = make_client(app)
+    client = make_client(app, strict=True)
     message = (
         f"cookie {name!r}={value!r} contains ';' (or its name '='), which would make the app read it as more"
         " than one cookie; quote or encode the value"
@@ -398,9 +505,22 @@ def test_a_cookie_that_would_read_as_two_is_refused(make_client: Any, name: str,
     assert app.scopes == []
 
 
-def test_a_cookie_outside_latin_1_is_refused(make_client: Any) -> None:
+@TWO_COOKIES
+def test_a_cookie_that_would_read_as_two_reaches_the_app_by_default(make_client: Any, name: str, value: str) -> None:
+    """As requests puts it in the ``Cookie`` header, which the old client passed on."""
     app = Recorder()
-    result, elapsed = timed(lambda: make_client(app).get("/", cookies={"a": "☃"}))
+    client = make_client(app)
+    assert client.get("/", cookies={name: value}).status_code == 200
+    client.cookies.set(name, value)  # from the jar: the same
+    assert client.get("/").status_code == 200
+    for scope in app.scopes:
+        assert [raw for header, raw in scope["headers"] if header == b"cookie"] == [f"{name}={value}".encode()]
+
+
+def test_a_cookie_outside_latin_1_is_refused(make_client: Any) -> None:
+    """With ``strict=True``."""
+    app = Recorder()
+    result, elapsed = timed(lambda: make_client(app, strict=True).get("/", cookies={"a": "☃"}))
     assert_refused(
         result,
         elapsed,
@@ -409,6 +529,12 @@ def test_a_cookie_outside_latin_1_is_refused(make_client: Any) -> None:
         " (for example with urllib.parse.quote) before sending it",
     )
     assert app.scopes == []
+
+
+def test_a_cookie_outside_latin_1_arrives_utf_8_encoded_by_default(make_client: Any) -> None:
+    app = Recorder()
+    assert make_client(app).get("/", cookies={"a": "☃"}).status_code == 200
+    assert dict(app.scopes[-1]["headers"])[b"cookie"] == "a=☃".encode()  # UTF-8
 
 
 @pytest.mark.parametrize("value", [1, b"bytes"], ids=["int", "bytes"])

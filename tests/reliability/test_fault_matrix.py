@@ -1,5 +1,5 @@
 """The fault matrix (``faults.py``), run on asyncio, trio and uvloop with both
-settings of ``raise_server_exceptions``.
+settings of ``raise_server_exceptions``, by default and with ``strict=True``.
 
 For every cell: the outcome is exactly the one in the table (the exception's
 type, its message and the step that raised it, or the value returned); it
@@ -16,7 +16,7 @@ import pytest
 
 from asgi_testclient import TestClient
 
-from .faults import CELLS, Cell, Raises, render_markdown
+from .faults import CELLS, ByMode, Cell, Raises, render_markdown
 from .resources import fd_counting_supported, loop_tasks, task_difference, tasks_settle
 
 #: Generous: the slowest cell waits for the websocket disconnect grace
@@ -34,15 +34,17 @@ def _observe(cell: Cell, client: TestClient) -> Tuple[Any, List[str], float]:
     return result, steps, time.monotonic() - started
 
 
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
 @pytest.mark.parametrize("raise_server_exceptions", [True, False], ids=["raise", "no-raise"])
 @pytest.mark.parametrize("cell", CELLS, ids=[cell.id for cell in CELLS])
 def test_fault_matrix(
     cell: Cell,
     raise_server_exceptions: bool,
+    strict: bool,
     backend: Tuple[str, Dict[str, Any]],
     fds_unchanged: Any,
 ) -> None:
-    expected = cell.expected(raise_server_exceptions)
+    expected = cell.expected(raise_server_exceptions, strict)
     with fds_unchanged():
         client = TestClient(
             cell.app,
@@ -50,6 +52,8 @@ def test_fault_matrix(
             backend=backend[0],
             backend_options=backend[1],
             timeout=cell.timeout,
+            strict=strict,
+            **cell.client_options,
         )
         try:
             baseline = client.run(loop_tasks)  # starts the loop the cell runs on
@@ -77,6 +81,16 @@ def test_every_cell_is_distinct() -> None:
     ids = [cell.id for cell in CELLS]
     assert len(ids) == len(set(ids))
     assert {cell.protocol for cell in CELLS} == {"http", "lifespan", "websocket"}
+
+
+def test_every_cell_that_depends_on_the_mode_differs_by_mode() -> None:
+    """A ``ByMode`` whose two outcomes are the same would hide that the
+    cell does not depend on ``strict=``; such a cell states one outcome."""
+    for cell in CELLS:
+        for raise_server_exceptions in (True, False):
+            outcome = cell.expected_in(raise_server_exceptions)
+            if isinstance(outcome, ByMode):
+                assert outcome.default != outcome.strict, cell.id
 
 
 def test_the_docs_show_this_matrix() -> None:

@@ -9,6 +9,13 @@ own encoding), and, where an independent decoding exists, the decoded
 values must be the ones the test passed (the path segments, the query
 parameters, the cookies).
 
+Every property holds by default and with ``strict=True``; where the two
+differ, as the old requests-based Starlette client differs from a server,
+the property says how: header text is UTF-8 by default (the old client's
+``str.encode()`` and ``bytes.decode()``) and latin-1 in strict mode (as
+over a socket); the last ``http.request`` message has no ``more_body`` key
+by default (the old client's) and ``"more_body": False`` in strict mode.
+
 These run on asyncio only, on module-wide clients: the loops are tested
 elsewhere, and this keeps 50 examples per property fast (set
 ``ROUNDTRIP_EXAMPLES`` for more).
@@ -18,7 +25,7 @@ import io
 import os
 import random
 import string
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, quote, unquote
 
 import pytest
@@ -39,6 +46,10 @@ PROPERTY = settings(
 )
 
 MIB = 1024 * 1024
+#: A body of known size up to this many bytes arrives in one message ...
+WHOLE_LIMIT = MIB
+#: ... and a larger file in chunks of at least this many (the last excepted).
+CHUNK_SIZE = 64 * 1024
 
 
 # -- the apps and their clients ---------------------------------------------------------
@@ -84,19 +95,22 @@ async def _nothing() -> None:
     return None
 
 
-@pytest.fixture(scope="module")
-def recording() -> Iterator[Tuple[TestClient, Recording]]:
+MODES = {"params": [False, True], "ids": ["default", "strict"]}
+
+
+@pytest.fixture(scope="module", **MODES)
+def recording(request: Any) -> Iterator[Tuple[TestClient, Recording]]:
     app = Recording()
-    client = TestClient(app, timeout=30)
+    client = TestClient(app, timeout=30, strict=request.param)
     client.run(_nothing)  # start the loop thread before any test's thread count
     yield client, app
     client.close()
 
 
-@pytest.fixture(scope="module")
-def scripted() -> Iterator[Tuple[TestClient, Scripted]]:
+@pytest.fixture(scope="module", **MODES)
+def scripted(request: Any) -> Iterator[Tuple[TestClient, Scripted]]:
     app = Scripted()
-    client = TestClient(app, timeout=30)
+    client = TestClient(app, timeout=30, strict=request.param)
     client.run(_nothing)
     yield client, app
     client.close()
@@ -110,15 +124,30 @@ def wire(client: TestClient, method: str, url: str, **kwargs: Any) -> requests.P
     return client.prepare_request(requests.Request(method, client._merge_url(url), **kwargs))
 
 
-def wire_headers(prepared: requests.PreparedRequest) -> List[Tuple[bytes, bytes]]:
-    """The prepared headers as an ASGI server passes them: lower-cased
-    latin-1 byte pairs, in order, after ``host`` (requests lets the
-    connection add the Host header)."""
+def header_encoding(client: TestClient) -> str:
+    """How header text becomes bytes: latin-1 in strict mode, as over a
+    socket; UTF-8 by default, as the old client encoded and decoded it."""
+    return "latin-1" if client.adapter.strict else "utf-8"
+
+
+def wire_headers(prepared: requests.PreparedRequest, encoding: str) -> List[Tuple[bytes, bytes]]:
+    """The prepared headers as the app gets them: lower-cased byte pairs
+    (str encoded with ``encoding``), in order, after ``host`` (requests
+    lets the connection add the Host header)."""
     headers = [
-        (name.lower().encode("latin-1"), value if isinstance(value, bytes) else value.encode("latin-1"))
+        (name.lower().encode(encoding), value if isinstance(value, bytes) else value.encode(encoding))
         for name, value in prepared.headers.items()
     ]
     return [(b"host", b"testserver"), *headers]
+
+
+def last_message(client: TestClient, body: bytes) -> Dict[str, Any]:
+    """The last ``http.request`` message: the old client's, without
+    ``more_body``, or in strict mode a server's, with ``"more_body": False``."""
+    message: Dict[str, Any] = {"type": "http.request", "body": body}
+    if client.adapter.strict:
+        message["more_body"] = False
+    return message
 
 
 def target(scope: Dict[str, Any]) -> bytes:
@@ -156,10 +185,12 @@ cookie_values = st.text(alphabet=COOKIE_OCTETS, max_size=20)
 
 
 @st.composite
-def big_bytes(draw: Any, max_size: int = MIB) -> bytes:
-    """Up to ``max_size`` bytes, sizes at the edges included; the content is
-    pseudo-random (drawing a MiB through hypothesis itself is too slow)."""
-    size = draw(st.one_of(st.sampled_from([0, 1, 65535, 65536, 65537, max_size]), st.integers(0, max_size)))
+def big_bytes(draw: Any, max_size: int = MIB, edges: Sequence[int] = ()) -> bytes:
+    """Up to ``max_size`` bytes, sizes at the edges (and ``edges``) included;
+    the content is pseudo-random (drawing a MiB through hypothesis itself is
+    too slow)."""
+    sizes = [size for size in [0, 1, 65535, 65536, 65537, *edges, max_size] if size <= max_size]
+    size = draw(st.one_of(st.sampled_from(sizes), st.integers(0, max_size)))
     seed = draw(st.integers(0, 2**32 - 1))
     return random.Random(seed).getrandbits(8 * size).to_bytes(size, "little") if size else b""
 
@@ -233,8 +264,9 @@ def test_headers_arrive_exactly(
     finally:
         for name in session_headers:
             del client.headers[name]
+    encoding = header_encoding(client)
     received = app.scope["headers"]
-    assert received == wire_headers(prepared)
+    assert received == wire_headers(prepared, encoding)
     by_name: Dict[bytes, List[bytes]] = {}
     for name, value in received:
         by_name.setdefault(name, []).append(value)
@@ -242,7 +274,7 @@ def test_headers_arrive_exactly(
     expected = {name.lower(): value for name, value in session_headers.items()}
     expected.update((name.lower(), value) for name, value in headers.items())
     for name, value in expected.items():
-        assert by_name[name.encode("latin-1")] == [value.encode("latin-1")]
+        assert by_name[name.encode(encoding)] == [value.encode(encoding)]
 
 
 @PROPERTY
@@ -262,7 +294,7 @@ def test_cookies_arrive_exactly(
         client.get("/", cookies=per_request)
     finally:
         client.cookies.clear()
-    assert app.scope["headers"] == wire_headers(prepared)
+    assert app.scope["headers"] == wire_headers(prepared, header_encoding(client))
     cookie_headers = [value for name, value in app.scope["headers"] if name == b"cookie"]
     expected = {**jar, **per_request}
     if not expected:
@@ -282,39 +314,69 @@ def _split(data: bytes, cuts: List[int]) -> List[bytes]:
     return [data[start:end] for start, end in zip(edges, edges[1:])]
 
 
+#: Sizes around the largest body sent in one message, up to 2 MiB.
+LARGE_SIZES = [WHOLE_LIMIT - 1, WHOLE_LIMIT, WHOLE_LIMIT + 1, WHOLE_LIMIT + CHUNK_SIZE + 1, 2 * MIB]
+
+
 @PROPERTY
-@given(method=st.sampled_from(["POST", "PUT", "PATCH", "DELETE", "GET"]), body=bodies, as_file=st.booleans())
+@given(
+    method=st.sampled_from(["POST", "PUT", "PATCH", "DELETE", "GET"]),
+    body=st.one_of(bodies, big_bytes(max_size=2 * MIB, edges=LARGE_SIZES)),
+    as_file=st.booleans(),
+)
 def test_bytes_and_file_bodies_arrive_exactly(
     recording: Tuple[TestClient, Recording], method: str, body: bytes, as_file: bool
 ) -> None:
+    """Bytes of any size (already in memory), and a file of up to 1 MiB,
+    arrive in one message, as the old client sent a body; a larger file
+    streams in chunks of at least 64 KiB (the last excepted), then an empty
+    last message."""
     client, app = recording
     data: Any = io.BytesIO(body) if as_file else body
     prepared = wire(client, method, "/", data=io.BytesIO(body) if as_file else body)
     client.request(method, "/", data=data)
     assert app.body == body
-    assert app.scope["headers"] == wire_headers(prepared)
-    assert app.messages[-1]["more_body"] is False
-    if not as_file:
-        assert len(app.messages) == 1  # bytes are sent as one message
+    assert app.scope["headers"] == wire_headers(prepared, header_encoding(client))
+    if not as_file or len(body) <= WHOLE_LIMIT:
+        assert app.messages == [last_message(client, body)]
+        return
+    *chunks, last = app.messages
+    assert last == last_message(client, b"")
+    assert all(message == {"type": "http.request", "body": message["body"], "more_body": True} for message in chunks)
+    assert all(len(message["body"]) >= CHUNK_SIZE for message in chunks[:-1])
+    assert chunks[-1]["body"]
 
 
 @PROPERTY
-@given(body=bodies, cuts=st.lists(st.integers(min_value=0), max_size=8), as_text=st.booleans())
+@given(
+    body=bodies,
+    cuts=st.lists(st.integers(min_value=0), max_size=8),
+    as_text=st.booleans(),
+    as_generator=st.booleans(),
+)
 def test_chunked_bodies_arrive_exactly_and_chunk_by_chunk(
-    recording: Tuple[TestClient, Recording], body: bytes, cuts: List[int], as_text: bool
+    recording: Tuple[TestClient, Recording], body: bytes, cuts: List[int], as_text: bool, as_generator: bool
 ) -> None:
+    """Each chunk is one message with ``more_body: True``, in order, then an
+    empty last message. A generator's every chunk, empty ones included, as
+    the old client sent them; another iterator's non-empty chunks."""
     client, app = recording
     chunks = _split(body, cuts)
     sent: List[Any] = [chunk.hex() for chunk in chunks] if as_text else chunks
-    prepared = wire(client, "POST", "/", data=iter(sent))
-    client.post("/", data=iter(sent))
+
+    def data() -> Iterator[Any]:
+        return (chunk for chunk in sent) if as_generator else iter(sent)
+
+    prepared = wire(client, "POST", "/", data=data())
+    client.post("/", data=data())
     expected_chunks = [chunk.encode() if isinstance(chunk, str) else chunk for chunk in sent]
     assert app.body == b"".join(expected_chunks)
-    assert app.scope["headers"] == wire_headers(prepared)
+    assert app.scope["headers"] == wire_headers(prepared, header_encoding(client))
     assert dict(app.scope["headers"])[b"transfer-encoding"] == b"chunked"
-    # every non-empty chunk is one message, in order, then the end
-    assert [message["body"] for message in app.messages] == [chunk for chunk in expected_chunks if chunk] + [b""]
-    assert [message["more_body"] for message in app.messages] == [True] * (len(app.messages) - 1) + [False]
+    expected = [
+        {"type": "http.request", "body": chunk, "more_body": True} for chunk in expected_chunks if chunk or as_generator
+    ]
+    assert app.messages == [*expected, last_message(client, b"")]
 
 
 @PROPERTY
@@ -325,7 +387,8 @@ def test_str_bodies_arrive_as_utf_8(recording: Tuple[TestClient, Recording], tex
     prepared = wire(client, "POST", "/", data=text)
     client.post("/", data=text)
     assert app.body == encoded
-    assert app.scope["headers"] == wire_headers(prepared)
+    assert app.scope["headers"] == wire_headers(prepared, header_encoding(client))
+    assert app.messages == [last_message(client, encoded)]
 
 
 file_names = st.text(alphabet=string.ascii_letters + string.digits + "._- ", min_size=1, max_size=12)
@@ -382,12 +445,32 @@ response_header_names = st.one_of(
     tokens.filter(lambda name: name.lower() not in _FRAMING),
 )
 response_header_values = st.text(alphabet=LATIN_1_PRINTABLE, max_size=30).map(str.strip)
+#: Any printable text, for values the app encodes as UTF-8.
+response_header_texts = st.text(alphabet=st.characters(categories=("L", "N", "P", "S")), max_size=20)
+
+
+def read_header(client: TestClient, raw: bytes) -> str:
+    """The text the test reads for header bytes ``raw``: in strict mode
+    latin-1, as requests reads a socket; by default UTF-8 where the bytes
+    are UTF-8, as the old client read them, and latin-1 where they are not."""
+    if not client.adapter.strict:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
 
 
 @PROPERTY
 @given(
     status=st.integers(100, 599),
-    headers=st.lists(st.tuples(response_header_names, response_header_values), max_size=10),
+    headers=st.lists(
+        st.one_of(
+            st.tuples(response_header_names, response_header_values, st.just("latin-1")),
+            st.tuples(response_header_names, response_header_texts, st.just("utf-8")),
+        ),
+        max_size=10,
+    ),
     chunks=st.lists(st.one_of(st.binary(max_size=1024), big_bytes(max_size=128 * 1024)), max_size=6),
     declare_length=st.booleans(),
     stream=st.booleans(),
@@ -395,16 +478,18 @@ response_header_values = st.text(alphabet=LATIN_1_PRINTABLE, max_size=30).map(st
 def test_responses_arrive_exactly(
     scripted: Tuple[TestClient, Scripted],
     status: int,
-    headers: List[Tuple[str, str]],
+    headers: List[Tuple[str, str, str]],
     chunks: List[bytes],
     declare_length: bool,
     stream: bool,
 ) -> None:
+    """Header values the app encodes as latin-1 or UTF-8 read back as
+    :func:`read_header` says; the body byte for byte."""
     client, app = scripted
     # 1xx, 204 and 304 responses have no body: one the app sends anyway is
     # dropped, as requests over a socket would never read it.
     bodiless = status < 200 or status in (204, 304)
-    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    raw = [(name.encode("latin-1"), value.encode(encoding)) for name, value, encoding in headers]
     body = b"".join(chunks)
     if declare_length:
         raw.append((b"content-length", str(len(body)).encode()))
@@ -416,7 +501,7 @@ def test_responses_arrive_exactly(
     expected_names = {name.lower() for name, _ in raw}
     assert {name.lower() for name in response.raw.headers} == {name.decode("latin-1") for name in expected_names}
     for name in expected_names:
-        values = [value.decode("latin-1") for header, value in raw if header.lower() == name]
+        values = [read_header(client, value) for header, value in raw if header.lower() == name]
         assert response.raw.headers.getlist(name.decode("latin-1")) == values
         assert response.headers[name.decode("latin-1")] == ", ".join(values)
 

@@ -1,0 +1,200 @@
+"""Websockets: the handshake scope, every send and receive helper, closing
+from either side, and the app failing before or after accepting."""
+
+import pytest
+
+from ._harness import Allowed, compare, run_both
+
+
+def echo_app():
+    """Accepts (with the first offered subprotocol and a header), then
+    echoes every message back until the client disconnects."""
+
+    async def app(scope, receive, send):
+        assert scope["type"] == "websocket"
+        await receive()
+        subprotocol = scope["subprotocols"][0] if scope["subprotocols"] else None
+        await send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": [(b"x-accepted", b"yes")]})
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            reply = {key: value for key, value in message.items() if key in ("text", "bytes")}
+            await send({"type": "websocket.send", **reply})
+
+    return app
+
+
+def talk(client, url="/ws", **kwargs):
+    """Every send and receive helper, once; what the test saw."""
+    with client.websocket_connect(url, **kwargs) as ws:
+        seen = [ws.accepted_subprotocol, ws.extra_headers]
+        ws.send_text("hé")
+        seen.append(ws.receive_text())
+        ws.send_bytes(b"\x00\xff")
+        seen.append(ws.receive_bytes())
+        ws.send_json({"a": [1, 2], "é": None})
+        seen.append(ws.receive())
+        ws.send_json({"b": 1}, mode="binary")
+        seen.append(ws.receive_json(mode="binary"))
+        ws.send_json([1, "x"])
+        seen.append(ws.receive_json())
+        ws.close(4001)
+    return seen
+
+
+def test_conversation(backend):
+    old, new = run_both(echo_app, talk, backend=backend)
+    compare(old, new)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"subprotocols": ["chat", "superchat"]},
+        {"headers": {"X-Token": "t", "Sec-WebSocket-Protocol": "given"}},
+        {"headers": {"Connection": "keep-alive", "Accept": "text/plain"}},
+        {"cookies": {"c": "1"}},
+        {"params": {"q": ["1", "é"]}},
+        {"auth": ("user", "pw")},
+    ],
+    ids=lambda kwargs: next(iter(kwargs)),
+)
+def test_handshake_options(backend, kwargs):
+    old, new = run_both(echo_app, lambda client: talk(client, "/ws?x=1", **kwargs), backend=backend)
+    compare(old, new, [ALLOWED_WEBSOCKET_PARAMS_SENT] if "params" in kwargs else [])
+
+
+def params_sent(old, new):
+    """ALLOWED_WEBSOCKET_PARAMS_SENT: requests leaves ws:// URLs unprepared,
+    so the old client silently dropped ``params=`` (lost data); ours adds
+    them to the query string as requests encodes them."""
+    old_scope, new_scope = old.calls[0]["scope"], new.calls[0]["scope"]
+    assert old_scope["query_string"] == b"x=1"
+    assert new_scope["query_string"] == b"x=1&q=1&q=%C3%A9"
+    new_scope["query_string"] = old_scope["query_string"]
+
+
+ALLOWED_WEBSOCKET_PARAMS_SENT = Allowed("ALLOWED_WEBSOCKET_PARAMS_SENT", params_sent)
+
+
+@pytest.mark.parametrize("url", ["/ws", "ws", "ws://testserver/ws", "wss://testserver:8443/ws", "/a%20b/é"])
+@pytest.mark.parametrize("base_url", ["http://testserver", "http://testserver/app/", "https://example.com"])
+def test_urls_and_base_url(backend, url, base_url):
+    old, new = run_both(echo_app, lambda client: talk(client, url), backend=backend, base_url=base_url)
+    compare(old, new)
+
+
+def test_session_cookies_and_headers(backend):
+    def scenario(client):
+        client.headers["X-Session"] = "s"
+        client.cookies.set("jar", "1")
+        return talk(client)
+
+    old, new = run_both(echo_app, scenario, backend=backend, root_path="/root")
+    compare(old, new)
+
+
+def closing_app(*before_close, code=1000, reason=None, then=None):
+    """A factory of apps that send ``before_close``, close, then raise ``then``."""
+
+    def factory():
+        async def app(scope, receive, send):
+            await receive()
+            for message in before_close:
+                await send(message)
+            close = {"type": "websocket.close", "code": code}
+            if reason is not None:
+                close["reason"] = reason
+            await send(close)
+            if then is not None:
+                raise then
+
+        return app
+
+    return factory
+
+
+ACCEPT = {"type": "websocket.accept"}
+
+
+def connect_and_receive(count):
+    def scenario(client):
+        seen = []
+        try:
+            with client.websocket_connect("/ws") as ws:
+                for _ in range(count):
+                    seen.append(ws.receive_text())
+        except Exception as exc:  # noqa: BLE001 - the outcome is compared
+            seen.append((type(exc).__name__, getattr(exc, "code", None), getattr(exc, "reason", str(exc))))
+        return seen
+
+    return scenario
+
+
+@pytest.mark.parametrize(
+    ("app", "count"),
+    [
+        (closing_app(code=1008), 0),
+        (closing_app(code=1008, then=ValueError("invalid")), 0),
+        (closing_app(code=1008, reason="policy", then=ValueError("invalid")), 0),
+        (closing_app(code=3000, reason="gone"), 0),
+        (closing_app(ACCEPT, {"type": "websocket.send", "text": "last"}, code=4000, reason="bye"), 2),
+        (closing_app(ACCEPT, {"type": "websocket.send", "text": "last"}), 1),
+        (closing_app(ACCEPT, then=RuntimeError("after close")), 0),
+        (closing_app(ACCEPT, then=RuntimeError("after close")), 1),
+    ],
+    ids=[
+        "close-before-accept",
+        "close-before-accept-then-raise",
+        "close-with-reason-then-raise",
+        "close-3000-with-reason",
+        "receive-past-the-close",
+        "exit-after-last-message",
+        "raise-after-close-exit",
+        "raise-after-close-receive",
+    ],
+)
+def test_app_closes(backend, app, count):
+    old, new = run_both(app, connect_and_receive(count), backend=backend)
+    compare(old, new)
+
+
+def raising_app(accept):
+    def factory():
+        async def app(scope, receive, send):
+            await receive()
+            if accept:
+                await send(ACCEPT)
+                await send({"type": "websocket.send", "text": "hello"})
+            raise ValueError("app failed")
+
+        return app
+
+    return factory
+
+
+@pytest.mark.parametrize("accept", [True, False], ids=["after-accept", "before-accept"])
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_app_raises(backend, accept, count):
+    old, new = run_both(raising_app(accept), connect_and_receive(count), backend=backend)
+    compare(old, new)
+
+
+def test_receive_returns_the_message_as_sent(backend):
+    def factory():
+        async def app(scope, receive, send):
+            await receive()
+            await send({"type": "websocket.accept", "subprotocol": None})
+            await send({"type": "websocket.send", "bytes": b"b", "text": None})
+            await send({"type": "websocket.send", "text": "t", "extra": 1})
+            await send({"type": "websocket.close", "code": 1001, "reason": "r"})
+
+        return app
+
+    def scenario(client):
+        with client.websocket_connect("/") as ws:
+            return [ws.receive(), ws.receive(), ws.receive()]
+
+    old, new = run_both(factory, scenario, backend=backend)
+    compare(old, new)
