@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional, Tuple
 import anyio
 import anyio.abc
 
+from ._adapter import read_timeout
 from ._exceptions import ASGIProtocolError, LifespanError
 from ._exchange import unwrap_group
 from ._loop import LoopThread
@@ -36,7 +37,7 @@ class LifespanRunner:
         self._loop = loop
         self._app = app
         self._state = state
-        self._timeout = timeout
+        self._timeout = read_timeout(timeout)  # a urllib3 Timeout too, as for requests
         self.supported = True
         self._asked = 0
         self._error: Optional[BaseException] = None
