@@ -30,8 +30,15 @@ def read_timeout(timeout: TimeoutArg) -> Optional[float]:
     if timeout is None:
         return None
     if isinstance(timeout, Timeout):
-        value = timeout.read_timeout
-        return None if value is None or value is Timeout.DEFAULT_TIMEOUT else float(value)
+        # What urllib3 would allow a read on a connection made just now
+        # (``total`` bounds it too). Unset parts are sentinels, not numbers:
+        # ``Timeout()`` and ``Timeout(read=None)`` wait without a limit.
+        started = timeout.clone()
+        started.start_connect()
+        value = started.read_timeout
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return float(value)
     if isinstance(timeout, tuple):
         if len(timeout) != 2:
             raise ValueError(
@@ -116,6 +123,7 @@ class ASGIAdapter(BaseAdapter):
         exchange = HTTPExchange(
             self.loop, self.app, scope, body, streaming=stream, timeout=seconds, strict=strict
         )
+        exchange.request = request
 
         def timeout_error(exc: ExchangeTimeout) -> requests.exceptions.ReadTimeout:
             return requests.exceptions.ReadTimeout(

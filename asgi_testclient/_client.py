@@ -263,6 +263,14 @@ class TestClient(requests.Session):
             json=json,
         )
 
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send a prepared request, as :meth:`requests.Session.send` does;
+        without a ``timeout=``, the client's ``timeout`` applies, as it does
+        in :meth:`request`."""
+        if kwargs.get("timeout", USE_CLIENT_DEFAULT) is USE_CLIENT_DEFAULT:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
     # -- websockets ------------------------------------------------------------
 
     def websocket_connect(
@@ -350,16 +358,19 @@ class TestClient(requests.Session):
     def portal(self) -> BlockingPortal:
         """An anyio blocking portal into the client's event loop, the one the
         app runs on: ``client.portal.call(async_fn, *args)`` runs a coroutine
-        function there and returns its result."""
+        function there and returns its result. Not usable from inside a trio
+        test (anyio's portal refuses a thread that runs trio): use
+        :meth:`run` there."""
         return self.adapter.loop.portal
 
     def run(self, func: Callable[..., Any], *args: Any) -> Any:
         """Run ``await func(*args)`` on the app's event loop and return its result.
 
         Objects the app made on its loop (a database pool in its lifespan
-        state, say) can be used here.
+        state, say) can be used here. Works from any test, sync or async, on
+        any runner.
         """
-        return self.portal.call(func, *args)
+        return self.adapter.loop.call(func, *args)
 
     def __enter__(self) -> "TestClient":
         """Run the app's lifespan startup; its shutdown runs when the block ends.

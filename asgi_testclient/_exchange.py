@@ -29,7 +29,7 @@ import anyio.lowlevel
 from ._body import Body, ReadWhole
 from ._exceptions import ASGIProtocolError
 from ._http import NO_BODY_STATUSES, header_pairs
-from ._loop import LoopThread, current_cancel
+from ._loop import LoopClosed, LoopThread, current_cancel, loop_closing
 from ._types import ASGI3App, Message, Scope
 
 #: Bytes the app may have sent ahead of a streaming reader before its
@@ -107,6 +107,12 @@ class HTTPExchange:
         self.template: Any = None
         self.context: Any = None
         self.error_is_cancellation = False
+        #: The app was cancelled because the client was closed.
+        self.closed = False
+        #: Why the app's task never ran (raised in the test whatever the app).
+        self.start_error: Optional[BaseException] = None
+        #: The request, for the error a close raises (set by the adapter).
+        self.request: Any = None
         self.error_swallowed = False
         self._progress_at = 0.0
         self._disconnect_event: Optional[anyio.Event] = None
@@ -131,10 +137,12 @@ class HTTPExchange:
         except BaseException as exc:  # noqa: BLE001 - reported to the test thread
             error = exc
             cancellation = isinstance(exc, anyio.get_cancelled_exc_class())
+        closed = cancellation and loop_closing()
         with self._cond:
             self.finished = True
             self.error = error
             self.error_is_cancellation = cancellation
+            self.closed = closed
             self._progressed()
             self._cond.notify_all()
         if cancellation:
@@ -301,7 +309,20 @@ class HTTPExchange:
     # -- the test-thread side ------------------------------------------------
 
     def start(self) -> None:
-        self._loop.spawn(self.run)
+        self._loop.spawn(self.run, failed=self._not_run)
+
+    def _not_run(self, exc: BaseException) -> None:
+        """The task could not run the app (or the loop stopped first): end
+        the waits of the test thread with that, at once."""
+        with self._cond:
+            if self.finished:
+                return  # run() has reported already
+            self.finished = True
+            if isinstance(exc, LoopClosed):
+                self.closed = True
+            else:
+                self.start_error = exc
+            self._cond.notify_all()
 
     def _wait(self, done: Callable[[], bool]) -> None:
         """Wait (holding ``_cond``) until ``done()`` or the app finishes;
@@ -400,10 +421,14 @@ class HTTPExchange:
         """What the test must see raised, now that the app has finished or
         stopped sending; ``None`` if the response stands as it is."""
         with self._cond:
+            if self.start_error is not None:
+                return self.start_error
             if self.body_error is not None:
                 return self.body_error
             if self.protocol_error is not None:
                 return self.protocol_error
+            if self.closed and not self.cancelled:
+                return self._closed_error()
             error = self.error
             if error is not None:
                 if self.cancelled and self.error_is_cancellation:
@@ -432,6 +457,19 @@ class HTTPExchange:
                     " 'http.response.body' message had more_body=True"
                 )
             return None
+
+
+    def _closed_error(self) -> BaseException:
+        import requests
+
+        request = self.request
+        if request is not None:
+            what = f"{request.method} {request.url}"
+        else:
+            what = f"{self.scope['method']} {self.scope['path']}"
+        return requests.exceptions.ConnectionError(
+            f"the client was closed while {what} was in flight", request=request
+        )
 
 
 def _declared_length(headers: List[Tuple[bytes, bytes]]) -> Optional[int]:

@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional, Tuple
 import anyio
 import anyio.abc
 
+from ._adapter import read_timeout
 from ._exceptions import ASGIProtocolError, LifespanError
 from ._exchange import unwrap_group
 from ._loop import LoopThread
@@ -48,7 +49,7 @@ class LifespanRunner:
         self.outer_state: Dict[str, Any] = {}
         self._app = app
         self._state = state
-        self._timeout = timeout
+        self._timeout = read_timeout(timeout)  # a urllib3 Timeout too, as for requests
         self.supported = True
         self._asked = 0
         self._error: Optional[BaseException] = None
@@ -58,6 +59,7 @@ class LifespanRunner:
         self._outbox_send: Any = None
         self._outbox_receive: Any = None
         self._done: Optional[anyio.Event] = None
+        self._start_error: Optional[BaseException] = None
 
     # -- on the loop ------------------------------------------------------
 
@@ -116,9 +118,22 @@ class LifespanRunner:
 
     # -- from the test thread ----------------------------------------------
 
+    def _not_started(self, exc: BaseException) -> None:
+        # The app's lifespan task never ran: end the wait for its reply (on
+        # the loop) and raise why in the test.
+        if self._start_error is None:
+            self._start_error = exc
+            self._loop.call_soon(self._abandon)
+
+    def _abandon(self) -> None:
+        for stream in (self._outbox_send, self._inbox_receive):
+            stream.close()
+
     def _call(self, func: Any, *args: Any) -> Any:
+        # Not through anyio's portal, which refuses a test thread that runs
+        # trio itself (a trio client in a trio test).
         try:
-            return self._loop.portal.call(func, *args)
+            return self._loop.call(func, *args)
         except TimeoutError:
             raise TimeoutError(
                 f"the app did not finish its lifespan {func.__name__.strip('_')} within"
@@ -127,9 +142,11 @@ class LifespanRunner:
 
     def startup(self) -> None:
         """Run startup; raise the app's exception, or :class:`LifespanError`, if it failed."""
-        self._loop.portal.call(self._begin)
-        self._loop.portal.start_task_soon(self._run)
+        self._loop.call(self._begin)
+        self._loop.spawn(self._run, failed=self._not_started)
         message = self._call(self._startup)
+        if self._start_error is not None:
+            raise self._start_error
         self._raise_protocol_error()
         if message is None:
             if self._error is None or (self._asked == 0 and self._unsupported_ok):

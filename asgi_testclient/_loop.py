@@ -2,18 +2,27 @@
 
 A :class:`LoopThread` starts a daemon thread running an event loop of the
 chosen backend and keeps the loop alive until :meth:`LoopThread.stop`. It
-offers three ways in from other threads:
+offers four ways in from other threads:
 
 * :meth:`~LoopThread.spawn` starts a task without waiting: one thread-safe
   callback creates a native task (an asyncio task, or a task in a trio
   nursery), the cheapest way there is to run an app once per request;
+* :meth:`~LoopThread.call` runs a coroutine function there and waits for
+  its result, from any thread, one running trio included;
 * :meth:`~LoopThread.call_soon` runs a plain callback on the loop, without
   waiting;
-* :attr:`~LoopThread.portal` is an ``anyio`` blocking portal, for everything
-  that wants a result back.
+* :attr:`~LoopThread.portal` is an ``anyio`` blocking portal, for users
+  who want one (anyio's portal refuses a thread that runs trio itself).
+
+Every task runs in a context of its own: it sees the context variables of
+the thread that started it, but not those that describe that thread's own
+event loop (sniffio's "current async library"), which would mislead anyio
+on the client's loop. A task that cannot start, or a loop that stops before
+it starts, is reported to whoever waits for it, never left unnoticed.
 
 A spawned task can ask :func:`current_cancel` for a function that cancels
-it, callable on the loop.
+it, callable on the loop, and :func:`loop_closing` whether a cancellation
+it got is its loop stopping.
 
 The thread is a daemon thread so that a client nobody closed can never hold
 the interpreter open at exit; :meth:`stop` is what ends it, and the owner
@@ -21,11 +30,13 @@ arranges for that (``TestClient.close()``, leaving ``with``, or a finalizer
 when the client is garbage-collected).
 """
 
+import concurrent.futures
 import contextvars
+import functools
 import sys
 import threading
 import warnings
-from typing import Any, Awaitable, Callable, Dict, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 import anyio
 from anyio.from_thread import BlockingPortal
@@ -33,16 +44,64 @@ from anyio.from_thread import BlockingPortal
 #: How long :meth:`LoopThread.stop` waits for the loop thread to end.
 STOP_TIMEOUT = 10.0
 
+#: Seconds :meth:`LoopThread.call` waits for a task it cancelled at its
+#: timeout to end.
+CANCEL_WAIT = 5.0
+
 _BACKENDS = ("asyncio", "trio")
 _ASYNCIO_OPTIONS = frozenset({"use_uvloop", "debug", "loop_factory"})
 
-_current_cancel: "contextvars.ContextVar[Callable[[], Any]]" = contextvars.ContextVar("asgi_testclient_cancel")
+Failed = Callable[[BaseException], Any]
+
+# What a spawned task knows of itself: how to cancel it, and the run of the
+# loop it belongs to (to tell the client's close from other cancellations).
+_task_info: "contextvars.ContextVar[Tuple[Callable[[], Any], _Run]]" = contextvars.ContextVar(
+    "asgi_testclient_task"
+)
+
+
+def _loop_describing_vars() -> "frozenset[contextvars.ContextVar[Any]]":
+    """Context variables a task must not take over from the thread that
+    started it, because they describe that thread's event loop, not the
+    client's: sniffio's marker of the running async library (set by anyio
+    and trio; with "trio" in it, anyio on the client's asyncio loop would
+    take itself for trio), and the client's own task information."""
+    excluded: Set[contextvars.ContextVar[Any]] = {_task_info}
+    try:
+        from sniffio import current_async_library_cvar
+    except ImportError:  # pragma: no cover - sniffio is anyio's dependency
+        pass
+    else:
+        excluded.add(current_async_library_cvar)
+    return frozenset(excluded)
+
+
+_EXCLUDED = _loop_describing_vars()
+
+
+def _adopt(captured: contextvars.Context) -> None:
+    """Set, in the running task's own context, every variable of
+    ``captured`` except those that describe another event loop."""
+    for var, value in captured.items():
+        if var not in _EXCLUDED:
+            var.set(value)
+
+
+class LoopClosed(RuntimeError):
+    """The loop stopped (the client was closed) before, or while, a task ran."""
 
 
 def current_cancel() -> Callable[[], Any]:
     """In a task started by :meth:`LoopThread.spawn`: a function that
     cancels that task (to be called on the loop)."""
-    return _current_cancel.get()
+    return _task_info.get()[0]
+
+
+def loop_closing() -> bool:
+    """In a task started by :meth:`LoopThread.spawn`: whether its loop is
+    being stopped, so that a cancellation it gets is the client's close."""
+    info = _task_info.get(None)
+    return info is not None and info[1].closing
 
 
 class _Run:
@@ -57,6 +116,25 @@ class _Run:
         self.start_task: Optional[Callable[..., Any]] = None
         self.stop_event: Optional[anyio.Event] = None
         self.failure: Optional[BaseException] = None
+        #: Set on the loop once stopping has begun.
+        self.closing = False
+        #: The ``failed`` callbacks of spawned tasks that have not started
+        #: yet, by a key of their own. Whoever pops a key (the task as it
+        #: starts, or the loop thread as it ends) owns the callback: each
+        #: is called at most once, and none is forgotten.
+        self.pending: Dict[object, Failed] = {}
+
+    def claim(self, key: Optional[object]) -> bool:
+        return key is None or self.pending.pop(key, None) is not None
+
+    def fail_pending(self) -> None:
+        """Report every task that will now never start (the loop has ended)."""
+        while True:
+            try:
+                _, failed = self.pending.popitem()
+            except KeyError:
+                return
+            failed(LoopClosed("the TestClient was closed before the task could start"))
 
 
 class LoopThread:
@@ -134,6 +212,9 @@ class LoopThread:
                 raise
             run.failure = exc
             run.ready.set()
+        finally:
+            run.closing = True
+            run.fail_pending()
 
     async def _serve(self, run: _Run) -> None:
         run.ident = threading.get_ident()
@@ -152,36 +233,71 @@ class LoopThread:
 
         loop = asyncio.get_running_loop()
         tasks: Set[asyncio.Task[Any]] = set()
+        # The loop's own context, for the callbacks other threads schedule:
+        # without it each would run in a copy of its caller's context, and
+        # the tasks it creates would inherit that (an anyio or trio test's
+        # sniffio marker included).
+        loop_context = contextvars.copy_context()
 
-        async def wrapper(func: Callable[..., Awaitable[Any]], args: Any) -> None:
-            # Cancelled through an anyio scope, not Task.cancel(), so that the
-            # app's shielded sections finish first, as on trio.
+        async def wrapper(
+            func: Callable[..., Awaitable[Any]],
+            args: Any,
+            captured: contextvars.Context,
+            failed: Optional[Failed],
+            key: Optional[object],
+        ) -> None:
             try:
+                if not run.claim(key):  # pragma: no cover - reported already
+                    return
+                if run.closing:
+                    raise LoopClosed("the TestClient was closed before the task could start")
+                _adopt(captured)
+                # Cancelled through an anyio scope, not Task.cancel(), so that
+                # the app's shielded sections finish first, as on trio.
                 with anyio.CancelScope() as scope:
-                    _current_cancel.set(scope.cancel)
+                    _task_info.set((scope.cancel, run))
                     await func(*args)
+            except BaseException as exc:
+                if failed is None:
+                    raise
+                failed(exc)
+                if not isinstance(exc, Exception):
+                    raise
             finally:
                 # Here rather than in a done callback, which would cost the
                 # loop one more iteration before the test thread gets the GIL.
                 tasks.discard(asyncio.current_task())
 
-        def start_task(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
-            # The loop keeps only weak references to tasks: hold them here.
-            if sys.version_info >= (3, 12):
-                # The task's first step runs now, in this callback, instead
-                # of in the loop's next iteration: an app that answers
-                # without waiting has finished when this returns (and left
-                # the set already).
-                task = asyncio.Task(wrapper(func, args), loop=loop, eager_start=True)
-                if not task.done():
-                    tasks.add(task)
-            else:
-                tasks.add(loop.create_task(wrapper(func, args)))
+        def start_task(
+            func: Callable[..., Awaitable[Any]],
+            args: Any,
+            captured: contextvars.Context,
+            failed: Optional[Failed],
+            key: Optional[object],
+        ) -> None:
+            coro = wrapper(func, args, captured, failed, key)
+            try:
+                # The loop keeps only weak references to tasks: hold them here.
+                if sys.version_info >= (3, 12):
+                    # The task's first step runs now, in this callback, instead
+                    # of in the loop's next iteration: an app that answers
+                    # without waiting has finished when this returns (and left
+                    # the set already).
+                    task = asyncio.Task(coro, loop=loop, eager_start=True)
+                    if not task.done():
+                        tasks.add(task)
+                else:
+                    tasks.add(loop.create_task(coro))
+            except BaseException as exc:  # noqa: BLE001 - reported to whoever waits
+                coro.close()
+                _report(run, key, failed, exc)
 
-        run.call_soon, run.start_task = loop.call_soon_threadsafe, start_task
+        run.call_soon = functools.partial(loop.call_soon_threadsafe, context=loop_context)
+        run.start_task = start_task
         run.ready.set()
         assert run.stop_event is not None
         await run.stop_event.wait()
+        run.closing = True
         for task in list(tasks):
             task.cancel()
         if tasks:
@@ -191,21 +307,51 @@ class LoopThread:
     async def _serve_trio(run: _Run) -> None:
         import trio
 
-        async def wrapper(func: Callable[..., Awaitable[Any]], args: Any) -> None:
-            with trio.CancelScope() as scope:
-                _current_cancel.set(scope.cancel)
-                await func(*args)
+        async def wrapper(
+            func: Callable[..., Awaitable[Any]],
+            args: Any,
+            captured: contextvars.Context,
+            failed: Optional[Failed],
+            key: Optional[object],
+        ) -> None:
+            # A trio task starts from the run's system context, not its
+            # caller's: the caller's variables are set here.
+            try:
+                if not run.claim(key):  # pragma: no cover - reported already
+                    return
+                if run.closing:
+                    raise LoopClosed("the TestClient was closed before the task could start")
+                _adopt(captured)
+                with trio.CancelScope() as scope:
+                    _task_info.set((scope.cancel, run))
+                    await func(*args)
+            except BaseException as exc:
+                if failed is None:
+                    raise
+                failed(exc)
+                if not isinstance(exc, Exception):
+                    raise
 
         async with trio.open_nursery() as nursery:
             run.call_soon = trio.lowlevel.current_trio_token().run_sync_soon
 
-            def start_task(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
-                nursery.start_soon(wrapper, func, args)
+            def start_task(
+                func: Callable[..., Awaitable[Any]],
+                args: Any,
+                captured: contextvars.Context,
+                failed: Optional[Failed],
+                key: Optional[object],
+            ) -> None:
+                try:
+                    nursery.start_soon(wrapper, func, args, captured, failed, key)
+                except BaseException as exc:  # noqa: BLE001 - raised here, it would end the whole run
+                    _report(run, key, failed, exc)
 
             run.start_task = start_task
             run.ready.set()
             assert run.stop_event is not None
             await run.stop_event.wait()
+            run.closing = True
             nursery.cancel_scope.cancel()
 
     # -- ways in -----------------------------------------------------------
@@ -230,20 +376,84 @@ class LoopThread:
 
     @property
     def portal(self) -> BlockingPortal:
-        """The blocking portal into the loop, starting the loop if needed."""
+        """The blocking portal into the loop, starting the loop if needed.
+
+        anyio's portal reaches a trio loop through ``trio.from_thread``, which
+        refuses a thread that runs trio itself: use :meth:`call` where the
+        caller may be inside a trio test.
+        """
         portal = self._running().portal
         assert portal is not None
         return portal
 
-    def spawn(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+    def spawn(self, func: Callable[..., Awaitable[Any]], *args: Any, failed: Optional[Failed] = None) -> None:
         """Start ``func(*args)`` as a task on the loop; do not wait for it.
 
-        ``func`` must not raise: callers catch and report their own errors.
+        The task sees the calling thread's context variables, except those
+        that describe the caller's own event loop (see :func:`_adopt`).
+
+        ``failed(exc)`` is called, once, if the task cannot start or run
+        ``func`` (the loop stopped first: :class:`LoopClosed`; or anything
+        raised on the way), or if ``func`` raises: that way whoever waits
+        for the task always hears of it. It may be called on the loop, or in
+        this thread before ``spawn`` returns, and must not raise. Without
+        it, ``func`` must not raise, and a loop that has ended raises here.
         Whatever still runs when the loop stops is cancelled.
         """
         run = self._running()
         assert run.call_soon is not None
-        run.call_soon(run.start_task, func, *args)
+        captured = contextvars.copy_context()
+        key: Optional[object] = None
+        if failed is not None:
+            key = object()
+            run.pending[key] = failed
+        try:
+            run.call_soon(run.start_task, func, args, captured, failed, key)
+        except RuntimeError as exc:  # the loop ended meanwhile
+            if failed is None:
+                raise
+            _report(run, key, failed, LoopClosed(f"the TestClient was closed before the task could start ({exc})"))
+
+    def call(self, func: Callable[..., Awaitable[Any]], *args: Any, timeout: Optional[float] = None) -> Any:
+        """Run ``await func(*args)`` on the loop and return its result (or
+        raise its exception), waiting at most ``timeout`` seconds.
+
+        Unlike ``portal.call`` it works from any thread, one that runs a trio
+        loop of its own included, and it never waits for a task that has
+        gone: a loop that stops first raises :class:`LoopClosed`. At the
+        timeout the task is cancelled and ``TimeoutError`` raised.
+        """
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        cancel: List[Callable[[], Any]] = []
+
+        def settle(exc: Optional[BaseException], result: Any = None) -> None:
+            if future.done():
+                return
+            if exc is None:
+                future.set_result(result)
+            else:
+                future.set_exception(exc)
+
+        async def runner() -> None:
+            cancel.append(current_cancel())
+            try:
+                result = await func(*args)
+            except BaseException as exc:
+                if loop_closing() and isinstance(exc, anyio.get_cancelled_exc_class()):
+                    settle(LoopClosed(f"the TestClient was closed while {_name(func)} ran on its loop"))
+                else:
+                    settle(exc)
+                raise
+            settle(None, result)
+
+        self.spawn(runner, failed=settle)
+        done, _ = concurrent.futures.wait([future], timeout)
+        if not done:
+            if cancel:
+                self.call_soon(cancel[0])
+            concurrent.futures.wait([future], CANCEL_WAIT)
+            raise TimeoutError(f"{_name(func)} did not finish within {timeout:g} seconds")
+        return future.result()
 
     def call_soon(self, func: Callable[..., Any], *args: Any) -> None:
         """Run the plain callable ``func(*args)`` on the loop; do not wait.
@@ -258,6 +468,18 @@ class LoopThread:
             run.call_soon(func, *args)
         except RuntimeError:  # pragma: no cover - the loop ended meanwhile
             pass
+
+
+def _report(run: _Run, key: Optional[object], failed: Optional[Failed], exc: BaseException) -> None:
+    """Hand ``exc`` to ``failed`` if the task it belongs to is still unclaimed."""
+    if failed is None:
+        raise exc
+    if run.claim(key):
+        failed(exc)
+
+
+def _name(func: Any) -> str:
+    return str(getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func))
 
 
 def _import_trio() -> None:
@@ -275,9 +497,11 @@ def _run_asyncio(main: Awaitable[None], options: Dict[str, Any]) -> None:
 
     Not ``anyio.run``: anyio 3 installs uvloop as the process-wide event loop
     policy, so every later asyncio client (and the test's own asyncio code)
-    would silently run on uvloop. The loop here comes from a policy object
-    nobody else sees, or from uvloop directly, and the global policy is left
-    alone. anyio's functions work on any running asyncio loop.
+    would silently run on uvloop. The loop here is made from its class (or
+    by uvloop or ``loop_factory``), never through the global policy, which
+    stays untouched; nor is it set as the thread's "current" loop, which
+    nothing here needs (code on the loop finds the running loop). anyio's
+    functions work on any running asyncio loop.
     """
     import asyncio
 
@@ -288,9 +512,8 @@ def _run_asyncio(main: Awaitable[None], options: Dict[str, Any]) -> None:
 
         loop = uvloop.new_event_loop()
     else:
-        loop = asyncio.DefaultEventLoopPolicy().new_event_loop()
+        loop = _default_loop_class()()
     loop.set_debug(bool(options.get("debug", False)))
-    asyncio.set_event_loop(loop)  # this thread's only
     try:
         loop.run_until_complete(main)
     finally:
@@ -303,5 +526,16 @@ def _run_asyncio(main: Awaitable[None], options: Dict[str, Any]) -> None:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:
-            asyncio.set_event_loop(None)
             loop.close()
+
+
+def _default_loop_class() -> Any:
+    """asyncio's own loop class for this platform, found without the event
+    loop policy (which Python 3.14 deprecates, and which anyio 3 or a test
+    may have set to uvloop's)."""
+    import asyncio
+
+    found = getattr(asyncio, "EventLoop", None)  # Python 3.13+
+    if found is None:
+        found = asyncio.ProactorEventLoop if sys.platform == "win32" else asyncio.SelectorEventLoop  # type: ignore[attr-defined]
+    return found

@@ -34,11 +34,17 @@ Fixtures
             asgi_client.run(asgi_client.app.state.db.insert, {"name": "x"})
             assert asgi_client.get("/items").json() == [{"name": "x"}]
 
+``asgi_module_client_factory``, ``asgi_session_client_factory``
+    The same factory, module- and session-scoped: the clients are closed
+    when the module (or session, in each pytest-xdist worker) ends. Their
+    backend is the first of ``--asgi-backends``; ``backend=`` picks another.
+
 ``asgi_backend``
     ``(backend, backend_options)`` for the event loop the clients run on:
     ``("asyncio", {})``, ``("trio", {})`` or ``("asyncio", {"use_uvloop":
     True})``. A test that uses it, directly or through the fixtures above,
-    runs once per backend chosen.
+    runs once per backend chosen; a test that uses anyio's ``anyio_backend``
+    (an ``@pytest.mark.anyio`` test) runs on anyio's backend instead.
 
 Choosing backends
 -----------------
@@ -51,7 +57,10 @@ Choosing backends
 
 Test ids carry the backend's name: ``test_items[trio]``. uvloop tests are
 skipped on Windows, where uvloop does not run. A test that parametrizes
-``asgi_backend`` itself is left as it is.
+``asgi_backend`` itself is left as it is. A test parametrized by anyio's
+``anyio_backend`` fixture, without the marker, is not parametrized again:
+its clients run on anyio's backend (``"trio"``, ``("asyncio",
+{"use_uvloop": True})``, ...).
 
 The legacy swap
 ---------------
@@ -81,6 +90,8 @@ __all__ = [
     "asgi_backend",
     "asgi_client",
     "asgi_client_factory",
+    "asgi_module_client_factory",
+    "asgi_session_client_factory",
 ]
 
 #: The backends by name, as ``(backend, backend_options)``.
@@ -239,6 +250,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "asgi_backend" not in metafunc.fixturenames or _parametrized_by_user(metafunc):
         return
     marker = metafunc.definition.get_closest_marker(_MARKER)
+    if marker is None and "anyio_backend" in metafunc.fixturenames:
+        return  # anyio parametrizes it already: asgi_backend follows anyio_backend
     if marker is not None:
         try:
             names = _parse_backends(marker.args, f"@pytest.mark.{_MARKER}")
@@ -257,22 +270,59 @@ def asgi_backend(request: pytest.FixtureRequest) -> Tuple[str, Dict[str, Any]]:
     """``(backend, backend_options)`` of the event loop this test's clients
     run on; the test runs once for each backend chosen with
     ``--asgi-backends`` or ``@pytest.mark.asgi_backends``."""
-    name = getattr(request, "param", None) or _configured_backends(request.config)[0]
-    backend, options = BACKENDS[name]
+    name = getattr(request, "param", None)
+    if name is None and "anyio_backend" in request.fixturenames:
+        return _from_anyio(request.getfixturevalue("anyio_backend"))
+    backend, options = BACKENDS[name or _configured_backends(request.config)[0]]
     return backend, dict(options)
+
+
+#: The options of anyio's asyncio backend that a client's loop knows too.
+_ASYNCIO_OPTIONS = ("use_uvloop", "debug", "loop_factory")
+
+
+def _from_anyio(value: Any) -> Tuple[str, Dict[str, Any]]:
+    """``(backend, backend_options)`` for the value of anyio's ``anyio_backend``
+    fixture: ``"trio"``, or ``("asyncio", {"use_uvloop": True})``."""
+    name, options = (value, {}) if isinstance(value, str) else (value[0], dict(value[1] or {}))
+    if name not in ("asyncio", "trio"):
+        pytest.fail(f"anyio_backend {value!r}: asgi_testclient runs on asyncio or trio", pytrace=False)
+    if name == "asyncio":
+        options = {key: option for key, option in options.items() if key in _ASYNCIO_OPTIONS}
+    return name, options
 
 
 @pytest.fixture
 def asgi_client_factory(asgi_backend: Tuple[str, Dict[str, Any]]) -> Iterator[Callable[..., TestClient]]:
     """``factory(app, **kwargs)``: a new ``TestClient`` for ``app`` on this
     test's backend; every client it made is closed after the test."""
+    yield from _factory(asgi_backend)
+
+
+@pytest.fixture(scope="module")
+def asgi_module_client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., TestClient]]:
+    """``factory(app, **kwargs)``: a new ``TestClient`` whose clients are
+    closed when the test module ends, for a client (and lifespan) shared by
+    a module's tests. Its backend is the first of ``--asgi-backends``;
+    ``backend=`` chooses another."""
+    yield from _factory(BACKENDS[_configured_backends(request.config)[0]])
+
+
+@pytest.fixture(scope="session")
+def asgi_session_client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., TestClient]]:
+    """The same, with clients closed when the test session ends (in each
+    pytest-xdist worker: every worker has its own session)."""
+    yield from _factory(BACKENDS[_configured_backends(request.config)[0]])
+
+
+def _factory(backend: Tuple[str, Dict[str, Any]]) -> Iterator[Callable[..., TestClient]]:
     from asgi_testclient import TestClient
 
     clients: List[TestClient] = []
 
     def factory(app: Any, **kwargs: Any) -> TestClient:
-        kwargs.setdefault("backend", asgi_backend[0])
-        kwargs.setdefault("backend_options", dict(asgi_backend[1]))
+        kwargs.setdefault("backend", backend[0])
+        kwargs.setdefault("backend_options", dict(backend[1]))
         client = TestClient(app, **kwargs)
         clients.append(client)
         return client

@@ -1,16 +1,22 @@
 """One event loop per client, for its whole life; threads end with it."""
 
+import contextvars
 import gc
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import anyio
 import pytest
+import requests
+import sniffio
 
-from asgi_testclient import TestClient
+from asgi_testclient import TestClient, _loop
+from asgi_testclient._app import as_asgi3
 
 
 def loop_reporting_app():
@@ -194,3 +200,222 @@ def test_uvloop_never_leaks_into_other_clients():
 def test_unknown_backend_options_are_refused():
     with pytest.raises(ValueError, match="unknown backend_options for asyncio: use_uvlop"):
         TestClient(loop_reporting_app()[0], backend_options={"use_uvlop": True})
+
+
+# -- the context a task runs in ------------------------------------------------------------
+
+TEST_VAR = contextvars.ContextVar("TEST_VAR", default="unset")
+
+
+async def context_app(scope, receive, send):
+    """Reports the test's variable and the async library sniffio and anyio
+    see; uses an anyio cancel scope, which fails on a loop it mistakes."""
+    if scope["type"] == "lifespan":
+        await receive()
+        scope["state"]["seen"] = (TEST_VAR.get(), sniffio.current_async_library())
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    with anyio.CancelScope():
+        await anyio.sleep(0)
+    body = f"{TEST_VAR.get()} {sniffio.current_async_library()}".encode()
+    if scope["type"] == "websocket":
+        await receive()
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.send", "bytes": body})
+        await send({"type": "websocket.close"})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": body})
+
+
+def test_the_app_sees_the_tests_context_but_not_its_async_library(make_client, backend):
+    client = make_client(context_app)
+    expected = f"from the test {backend[0]}"
+    variable = TEST_VAR.set("from the test")
+    # What an anyio or trio test's thread carries: the marker of *its* loop.
+    library = sniffio.current_async_library_cvar.set("curio")
+    try:
+        assert client.get("/").text == expected
+        assert b"".join(client.get("/", stream=True).iter_content()) == expected.encode()
+        with client.websocket_connect("/ws") as ws:
+            assert ws.receive_bytes() == expected.encode()
+
+        async def inside():
+            return f"{TEST_VAR.get()} {sniffio.current_async_library()}"
+
+        assert client.run(inside) == expected
+        with client:
+            assert client.lifespan_state["seen"] == ("from the test", backend[0])
+    finally:
+        sniffio.current_async_library_cvar.reset(library)
+        TEST_VAR.reset(variable)
+    # Each task takes the variables as the test thread has them when it starts.
+    assert client.get("/").text == f"unset {backend[0]}"
+
+
+def test_the_apps_own_changes_stay_in_its_task(make_client):
+    async def app(scope, receive, send):
+        before = TEST_VAR.get()
+        TEST_VAR.set("changed by the app")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": before.encode()})
+
+    client = make_client(app)
+    token = TEST_VAR.set("test")
+    try:
+        assert [client.get("/").text for _ in range(2)] == ["test", "test"]
+        assert TEST_VAR.get() == "test"
+    finally:
+        TEST_VAR.reset(token)
+
+
+# -- a task that cannot start -----------------------------------------------------------------
+
+
+def test_a_task_that_fails_to_start_raises_in_the_test_at_once(make_client, monkeypatch):
+    client = make_client(context_app, raise_server_exceptions=False)
+    assert client.get("/").status_code == 200  # the loop runs
+
+    def broken(captured):
+        raise LookupError("no context for the task")
+
+    monkeypatch.setattr(_loop, "_adopt", broken)
+    started = time.monotonic()
+    with pytest.raises(LookupError, match="no context for the task"):
+        client.get("/")
+    with pytest.raises(LookupError, match="no context for the task"):
+        client.get("/", stream=True)
+    with pytest.raises(LookupError, match="no context for the task"):
+        client.run(anyio.sleep, 0)
+    with pytest.raises(LookupError, match="no context for the task"):
+        client.__enter__()
+    assert time.monotonic() - started < 2
+    monkeypatch.undo()
+    # The loop survived it (on trio an error in a nursery task would end it).
+    assert client.get("/").status_code == 200
+
+
+def test_a_task_the_loop_never_started_fails_when_the_loop_stops(make_client):
+    """The callback that would start it is lost (as when a loop closes with
+    callbacks queued): closing the client ends the wait instead of leaving
+    it without limit."""
+    client = make_client(context_app)
+    client.get("/")
+    client.adapter.loop._run.start_task = lambda *args: None
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(client.get, "/lost")
+        time.sleep(0.2)
+        assert not waiting.done()
+        client.close()
+        with pytest.raises(requests.exceptions.ConnectionError) as caught:
+            waiting.result(timeout=5)
+    assert str(caught.value) == "the client was closed while GET http://testserver/lost was in flight"
+
+
+def test_call_times_out_and_cancels(make_client):
+    client = make_client(context_app)
+    cancelled = []
+
+    async def forever():
+        try:
+            await anyio.sleep_forever()
+        except anyio.get_cancelled_exc_class():
+            cancelled.append(True)
+            raise
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"forever did not finish within 0\.2 seconds"):
+        client.adapter.loop.call(forever, timeout=0.2)
+    assert time.monotonic() - started < 2
+    assert cancelled == [True]
+
+
+# -- closing under load ---------------------------------------------------------------------
+
+
+def test_closing_with_requests_in_flight_raises_connection_error_in_each(make_client):
+    arrived = threading.Semaphore(0)
+
+    async def hanging(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        if scope["path"].startswith("/stream"):
+            await send({"type": "http.response.body", "body": b"first", "more_body": True})
+        arrived.release()
+        await anyio.sleep_forever()
+
+    client = make_client(hanging)
+
+    def plain(number):
+        client.get(f"/plain/{number}")
+
+    def streamed(number):
+        response = client.get(f"/stream/{number}", stream=True)
+        chunks = response.iter_content(chunk_size=None)
+        assert next(chunks) == b"first"
+        b"".join(chunks)
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(plain if number % 2 else streamed, number) for number in range(8)]
+        for _ in range(8):
+            assert arrived.acquire(timeout=5)
+        client.close()
+        errors = [future.exception(timeout=10) for future in futures]
+    for number, error in enumerate(errors):
+        kind = "plain" if number % 2 else "stream"
+        assert type(error) is requests.exceptions.ConnectionError, repr(error)
+        assert str(error) == f"the client was closed while GET http://testserver/{kind}/{number} was in flight"
+    # A request after close() starts a new loop.
+    client.app = client.adapter.app = as_asgi3(context_app)
+    assert client.get("/").status_code == 200
+
+
+# -- Python 3.14: no deprecated asyncio API ----------------------------------------------------
+
+DEPRECATED_IN_314 = """
+import asyncio, inspect, warnings
+
+def deprecated(name, original):
+    def replacement(*args, **kwargs):
+        warnings.warn(f"asyncio.{name} is deprecated (as of Python 3.14)", DeprecationWarning, stacklevel=2)
+        return original(*args, **kwargs)
+    return replacement
+
+# What Python 3.14 deprecates, made to warn on this Python as it does there.
+for name in ("get_event_loop_policy", "set_event_loop_policy", "iscoroutinefunction"):
+    setattr(asyncio, name, deprecated(name, getattr(asyncio, name)))
+for name in ("DefaultEventLoopPolicy", "AbstractEventLoopPolicy"):
+    original = getattr(asyncio, name)
+    setattr(asyncio, name, type(name, (original,), {"__init__": deprecated(name, original.__init__)}))
+
+from asgi_testclient import TestClient
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        await receive(); await send({"type": "lifespan.startup.complete"})
+        await receive(); await send({"type": "lifespan.shutdown.complete"})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+for backend, options in (("asyncio", {}), ("asyncio", {"use_uvloop": True}), ("trio", {})):
+    with TestClient(app, backend=backend, backend_options=options) as client:
+        assert client.get("/").text == "ok"
+        with client.get("/", stream=True) as response:
+            assert response.content == b"ok"
+print("clean")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not run on Windows")
+def test_no_api_python_314_deprecates():
+    result = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", DEPRECATED_IN_314],
+        cwd=Path(__file__).resolve().parent.parent,  # this checkout's package
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "clean"

@@ -215,6 +215,143 @@ def test_asgi_client_without_an_app_says_what_to_define(pytester):
     result.stdout.fnmatch_lines(["*define a fixture named 'asgi_app' that returns it*"])
 
 
+# -- anyio's backend ---------------------------------------------------------------------------
+
+ANYIO_TESTS = (
+    LOOP_KIND
+    + """
+import pytest
+
+async def app(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": loop_kind().encode()})
+
+@pytest.fixture(params=["asyncio", "trio", ("asyncio", {"use_uvloop": True, "debug": False})],
+                ids=["asyncio", "trio", "uvloop"])
+def anyio_backend(request):
+    return request.param
+
+@pytest.mark.anyio
+async def test_follows_anyio(asgi_client_factory, asgi_backend, anyio_backend):
+    kind = asgi_client_factory(app).get("/").text
+    assert kind == expected_kind(asgi_backend)
+    assert kind == ("uvloop" if isinstance(anyio_backend, tuple) else anyio_backend)
+
+@pytest.mark.anyio
+@pytest.mark.asgi_backends("trio")
+async def test_the_marker_wins(asgi_client_factory):
+    assert asgi_client_factory(app).get("/").text == "trio"
+
+def test_without_anyio(asgi_backend):
+    pass
+"""
+)
+
+
+def test_a_test_on_anyios_backend_runs_its_clients_there_without_parametrizing_again(pytester):
+    pytester.makepyfile(ANYIO_TESTS)
+    args = ("-p", "anyio.pytest_plugin", "--asgi-backends=asyncio,trio")
+    assert collected(pytester, *args) == [
+        "test_follows_anyio[asyncio]",
+        "test_follows_anyio[trio]",
+        "test_follows_anyio[uvloop]",
+        "test_the_marker_wins[asyncio-trio]",
+        "test_the_marker_wins[trio-trio]",
+        "test_the_marker_wins[uvloop-trio]",
+        "test_without_anyio[asyncio]",
+        "test_without_anyio[trio]",
+    ]
+    pytester.runpytest(*PLUGIN_ARGS, *args, "-W", "error").assert_outcomes(passed=8)
+
+
+# -- module- and session-scoped clients ---------------------------------------------------------
+
+WIDE_CONFTEST = """
+import contextlib
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+STARTUPS = []
+CLIENTS = {}
+
+def make_app():
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        STARTUPS.append(app)
+        yield {"hits": []}
+
+    async def hit(request):
+        request.state.hits.append(request.url.path)
+        return JSONResponse(request.state.hits)
+
+    return Starlette(routes=[Route("/{name}", hit)], lifespan=lifespan)
+
+@pytest.fixture(scope="session")
+def session_client(asgi_session_client_factory):
+    with asgi_session_client_factory(make_app()) as client:
+        CLIENTS.setdefault("session", client)
+        yield client
+
+@pytest.fixture(scope="module")
+def module_client(asgi_module_client_factory, request):
+    with asgi_module_client_factory(make_app()) as client:
+        CLIENTS.setdefault(request.module.__name__, client)
+        yield client
+"""
+
+WIDE_MODULE = """
+import conftest
+
+def test_first(module_client, session_client):
+    assert module_client.get("/{name}-1").json() == ["/{name}-1"]
+    session_client.get("/{name}")
+
+def test_second(module_client, session_client):
+    # The same client, the same lifespan state: the module shares them.
+    assert module_client.get("/{name}-2").json() == ["/{name}-1", "/{name}-2"]
+    assert conftest.CLIENTS["{module}"] is module_client
+    assert conftest.CLIENTS["session"] is session_client
+    assert "/{name}" in session_client.get("/last").json()
+    # One session client per process (per xdist worker), and one per module.
+    modules = [name for name in conftest.CLIENTS if name != "session"]
+    assert len(conftest.STARTUPS) == 1 + len(modules)
+    # The clients of the modules that have ended are closed.
+    assert [conftest.CLIENTS[name].adapter.loop.running for name in modules] == [
+        name == "{module}" for name in modules
+    ]
+"""
+
+
+def test_module_and_session_scoped_clients_alone_and_under_xdist(pytester, monkeypatch):
+    pytest.importorskip("xdist")
+    pytester.makeconftest(WIDE_CONFTEST)
+    for name in ("alpha", "beta", "gamma"):
+        pytester.makepyfile(**{f"test_{name}": WIDE_MODULE.format(name=name, module=f"test_{name}")})
+    pytester.runpytest(*PLUGIN_ARGS, "-W", "error", "-p", "no:cacheprovider").assert_outcomes(passed=6)
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    result = pytester.runpytest_subprocess(
+        *PLUGIN_ARGS,
+        "-p",
+        "xdist.plugin",
+        "-n",
+        "2",
+        "--dist",
+        "loadfile",
+        "-v",
+        "-W",
+        "error",
+        "-p",
+        "no:cacheprovider",
+        timeout=50,
+    )
+    result.assert_outcomes(passed=6)
+    for worker in ("[gw0]", "[gw1]"):
+        assert any(worker in line and "PASSED" in line for line in result.outlines), worker
+
+
 # -- async setup on the app's loop: the worked example of the docs ---------------------------
 
 
