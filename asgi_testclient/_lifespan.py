@@ -72,10 +72,11 @@ class LifespanRunner:
         finally:
             assert self._done is not None
             self._done.set()
-            # Nothing more can be said once the app has ended: close every
-            # end, so a waiting reader sees the end and anyio sees no leak.
-            for stream in (self._outbox_send, self._outbox_receive, self._inbox_send, self._inbox_receive):
-                await stream.aclose()
+            # Nothing more can be said once the app has ended: close the
+            # app's ends, so the client reads what the app sent last and
+            # then the end. The client closes its own ends (_finish).
+            self._outbox_send.close()
+            self._inbox_receive.close()
 
     async def _receive(self) -> Message:
         self._asked += 1
@@ -97,6 +98,16 @@ class LifespanRunner:
         self._inbox_send, self._inbox_receive = anyio.create_memory_object_stream(1)
         self._outbox_send, self._outbox_receive = anyio.create_memory_object_stream(1)
         self._done = anyio.Event()
+
+    async def _finish(self) -> None:
+        """No more exchanges: close every end (the app's too, in case its
+        task never ran or never got to close them)."""
+        self._finish_now()
+
+    def _finish_now(self) -> None:
+        # On the loop, or from the test thread once the loop has stopped.
+        for stream in (self._inbox_send, self._outbox_receive, self._outbox_send, self._inbox_receive):
+            stream.close()
 
     async def _exchange(self, request: str, replies: Tuple[str, ...]) -> Optional[Message]:
         """Send ``request``; return the app's reply, or ``None`` if it ended first."""
@@ -123,11 +134,7 @@ class LifespanRunner:
         # the loop) and raise why in the test.
         if self._start_error is None:
             self._start_error = exc
-            self._loop.call_soon(self._abandon)
-
-    def _abandon(self) -> None:
-        for stream in (self._outbox_send, self._inbox_receive):
-            stream.close()
+            self._loop.call_soon(self._finish_now)
 
     def _call(self, func: Any, *args: Any) -> Any:
         # Not through anyio's portal, which refuses a test thread that runs
@@ -142,6 +149,18 @@ class LifespanRunner:
 
     def startup(self) -> None:
         """Run startup; raise the app's exception, or :class:`LifespanError`, if it failed."""
+        try:
+            self._startup_from_thread()
+        except BaseException:
+            # No shutdown follows a failed startup: close the streams now.
+            if self._inbox_send is not None:
+                if self._loop.running:
+                    self._loop.call(self._finish)
+                else:
+                    self._finish_now()
+            raise
+
+    def _startup_from_thread(self) -> None:
         self._loop.call(self._begin)
         self._loop.spawn(self._run, failed=self._not_started)
         message = self._call(self._startup)
@@ -172,13 +191,19 @@ class LifespanRunner:
             self._raise_failure(message, "shutdown")
 
     async def _startup(self) -> Optional[Message]:
-        return await self._exchange("lifespan.startup", _STARTUP_REPLIES)
+        message = await self._exchange("lifespan.startup", _STARTUP_REPLIES)
+        if message is None:
+            self._finish_now()  # the app has ended: no shutdown will follow
+        return message
 
     async def _shutdown(self) -> Optional[Message]:
         assert self._done is not None
-        if self._done.is_set():
-            return None
-        return await self._exchange("lifespan.shutdown", _SHUTDOWN_REPLIES)
+        try:
+            if self._done.is_set():
+                return None
+            return await self._exchange("lifespan.shutdown", _SHUTDOWN_REPLIES)
+        finally:
+            await self._finish()
 
     def _raise_protocol_error(self) -> None:
         if self._protocol_error is not None:
