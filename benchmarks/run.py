@@ -9,13 +9,16 @@ and whether the performance targets are met. It writes the results as
 JSON (``benchmarks/results/``), the table as Markdown next to it, and an
 SVG chart (``docs/img/benchmark.svg`` for a complete full run).
 
-    python benchmarks/run.py            # full run, ~10 minutes on 2 cores
+    python benchmarks/run.py            # full run, ~6 minutes on 2 cores
     python benchmarks/run.py --smoke    # one quick round with small sizes (CI)
     python benchmarks/run.py --only W1 --contenders asgi_testclient,starlette-testclient
 
-Run it with the interpreter of the benchmark environment
-(``pip install -r benchmarks/requirements.txt``); a contender that is not
-installed there is reported as such.
+Run it with the interpreter of the benchmark environment, ``.benchvenv``
+(``python benchmarks/setup_envs.py`` builds it); a contender that is not
+installed there is reported as such. The old client, Starlette 0.20.4 on
+2022's pins, runs with ``.benchvenv-legacy``'s interpreter: a full run (or
+``--setup``) builds that environment when needed, a smoke run skips those
+contenders when it is missing. The targets are in ``targets.py``.
 """
 
 import argparse
