@@ -56,7 +56,10 @@ def env_python(name):
 def _fingerprint(name, python):
     digest = hashlib.sha256()
     for path in (ENVS[name][1], ROOT / "setup.cfg"):
-        digest.update(path.read_bytes() if path.exists() else b"")
+        text = path.read_text() if path.exists() else ""
+        # Comments and blank lines do not change what gets installed.
+        lines = [line.split(" #", 1)[0].strip() for line in text.splitlines()]
+        digest.update("\n".join(line for line in lines if line and not line.startswith("#")).encode())
     version = subprocess.run(
         [str(python), "-c", "import sys; print(sys.version)"], capture_output=True, text=True, check=True
     ).stdout.strip()
