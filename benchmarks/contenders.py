@@ -294,6 +294,66 @@ class StarletteTestclientBackport(_RequestsStyle):
         raise NotSupported("its adapter hands a file object to the app as the body itself")
 
 
+class AsgiTestclient2022(AsgiTestclient):
+    """asgi_testclient in the legacy environment: what a legacy suite gets
+    when it swaps the client and keeps its 2022 pins."""
+
+    name = "asgi_testclient (2022 pins)"
+    env = "legacy"
+
+
+# -- the old client as legacy suites run it ------------------------------------------
+
+
+class StarletteLegacy(_RequestsStyle):
+    """Starlette 0.20.4's own requests-based TestClient, in the legacy
+    environment (anyio 3.7, trio 0.21, requests 2.28, urllib3 1.26)."""
+
+    name = "starlette 0.20.4"
+    module = "starlette.testclient"
+    #: What a test imports: W6 times ``from module import entry``.
+    entry = "TestClient"
+    env = "legacy"
+    dists = ("starlette", "requests", "urllib3", "anyio", "trio")
+
+    def info(self):
+        import starlette
+
+        if not starlette.__version__.startswith("0.20."):
+            raise ImportError(f"starlette {starlette.__version__} is not the old client (0.20.x)")
+        return {}
+
+    def client(self):
+        from starlette.testclient import TestClient
+
+        return TestClient(app)
+
+    def w3s(self, p):
+        raise NotSupported("its adapter hands a file object to the app as the body itself")
+
+
+# -- the floor: requests plus one bare thread hop ------------------------------------
+
+
+class Floor(_RequestsStyle):
+    """``floor.FloorSession``: requests, one bare round trip to a loop
+    thread and a canned response; the least a requests-based client with
+    an event-loop thread can cost per request."""
+
+    name = "floor (requests + bare hop)"
+    module = "floor"
+    #: What a test imports: W6 times ``from module import entry``.
+    entry = "FloorSession"
+    dists = ("requests", "urllib3")
+    #: The only workloads it stands for; the others are not measured.
+    only = ("w1_with", "w1_without", "w2")
+
+    def client(self):
+        from floor import FloorSession
+
+        return FloorSession()
+
+
 # -- Starlette's own TestClient (httpx / httpx2) ---------------------------------
 
 
@@ -789,7 +849,10 @@ class DirectASGI:
 #: Contender key -> class, in the order of the report.
 CONTENDERS = {
     "asgi_testclient": AsgiTestclient,
+    "starlette-0.20.4": StarletteLegacy,
     "starlette-testclient": StarletteTestclientBackport,
+    "asgi_testclient-2022": AsgiTestclient2022,
+    "floor": Floor,
     "starlette": StarletteTestClient,
     "httpx": HttpxAsyncClient,
     "async-asgi-testclient": AsyncAsgiTestclient,

@@ -9,13 +9,16 @@ and whether the performance targets are met. It writes the results as
 JSON (``benchmarks/results/``), the table as Markdown next to it, and an
 SVG chart (``docs/img/benchmark.svg`` for a complete full run).
 
-    python benchmarks/run.py            # full run, ~10 minutes on 2 cores
+    python benchmarks/run.py            # full run, ~6 minutes on 2 cores
     python benchmarks/run.py --smoke    # one quick round with small sizes (CI)
     python benchmarks/run.py --only W1 --contenders asgi_testclient,starlette-testclient
 
-Run it with the interpreter of the benchmark environment
-(``pip install -r benchmarks/requirements.txt``); a contender that is not
-installed there is reported as such.
+Run it with the interpreter of the benchmark environment, ``.benchvenv``
+(``python benchmarks/setup_envs.py`` builds it); a contender that is not
+installed there is reported as such. The old client, Starlette 0.20.4 on
+2022's pins, runs with ``.benchvenv-legacy``'s interpreter: a full run (or
+``--setup``) builds that environment when needed, a smoke run skips those
+contenders when it is missing. The targets are in ``targets.py``.
 """
 
 import argparse
@@ -36,11 +39,14 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import contenders as _contenders  # noqa: E402  (stdlib only; no contender is imported)
+import setup_envs  # noqa: E402
 import svgchart  # noqa: E402
+import targets as _targets  # noqa: E402
+from workloads import MEMORY, WORKLOAD_KEYS, WORKLOADS, X, advantage, fmt  # noqa: E402
 
 WORKER = HERE / "worker.py"
 MARKER = "@@BENCH-RESULT@@ "
-BASE = "asgi_testclient"
+BASE = _targets.BASE
 CONTENDERS = _contenders.CONTENDERS
 MiB = 2**20
 
@@ -71,89 +77,6 @@ MODES = {
         "timeout": 60,
     },
 }
-
-
-class Metric:
-    def __init__(self, key, unit, better, scale=1.0, chart=True):
-        self.key, self.unit, self.better, self.scale, self.chart = key, unit, better, scale, chart
-
-    def value(self, result):
-        value = result.get(self.key)
-        return None if value is None else value * self.scale
-
-
-US_PER_REQUEST = Metric("per_op", "µs/request", "lower", 1e6)
-MIB_S = Metric("mib_s", "MiB/s", "higher")
-MEMORY = Metric("mem", "MiB peak RSS growth", "lower")
-MS = Metric("seconds", "ms", "lower", 1e3)
-
-
-class Workload:
-    def __init__(self, key, title, metrics, note=""):
-        self.key, self.title, self.metrics, self.note = key, title, metrics, note
-
-    def label(self, p):
-        return self.title.format(
-            upload=_size(p["upload_size"]), download=_size(p["download_size"]), messages=f"{p['ws_messages']:,}"
-        )
-
-
-def _size(n):
-    return f"{n / MiB:g} MiB"
-
-
-WORKLOADS = [
-    Workload("w1_with", "W1 small GET, inside with", [US_PER_REQUEST]),
-    Workload("w1_without", "W1 small GET, no with", [US_PER_REQUEST]),
-    Workload("w2", "W2 10 KiB JSON POST", [US_PER_REQUEST]),
-    Workload("w3", "W3 {upload} files= upload", [MIB_S, MEMORY]),
-    Workload(
-        "w3s",
-        "W3s {upload} upload from a file object",
-        [MIB_S, MEMORY],
-        "not a target: data= a file (content= an async generator for the async clients)",
-    ),
-    Workload("w4", "W4 {download} streamed download", [MIB_S, MEMORY]),
-    Workload("w4t", "W4t first byte after the app sent it", [Metric("latency", "ms", "lower", 1e3)]),
-    Workload(
-        "w5",
-        "W5 websocket echo, {messages} messages",
-        [Metric("msgs_s", "messages/s", "higher"), Metric("cpu_per_msg", "CPU µs/message", "lower", 1e6)],
-    ),
-    Workload("w6_import", "W6 import", [MS], "`from asgi_testclient import TestClient` and alike, fresh interpreter"),
-    Workload("w6_first", "W6 construction + first request", [MS]),
-    Workload("w6_lifespan", "W6 lifespan enter + exit", [MS]),
-]
-WORKLOAD_KEYS = [w.key for w in WORKLOADS]
-
-
-class Target:
-    """asgi_testclient against a bound (``other`` None) or against another
-    contender's result in the same run (``factor``: how many times better)."""
-
-    def __init__(self, text, workload, metric, bound=None, other=None, factor=None):
-        self.text, self.workload, self.metric = text, workload, metric
-        self.bound, self.other, self.factor = bound, other, factor
-
-
-X = "\u00d7"  # the multiplication sign
-W4T, W5_RATE, W5_CPU = WORKLOADS[6].metrics[0], WORKLOADS[7].metrics[0], WORKLOADS[7].metrics[1]
-STC, ST = "starlette-testclient", "starlette"
-
-TARGETS = [
-    Target(f"W1 inside with: ≥3{X} faster than starlette-testclient", "w1_with", US_PER_REQUEST, other=STC, factor=3),
-    Target(f"W1 inside with: ≥5{X} faster than starlette.testclient", "w1_with", US_PER_REQUEST, other=ST, factor=5),
-    Target(f"W1 no with: ≥8{X} faster than starlette-testclient", "w1_without", US_PER_REQUEST, other=STC, factor=8),
-    Target(f"W2: ≥2{X} faster than starlette-testclient", "w2", US_PER_REQUEST, other=STC, factor=2),
-    Target("W3: peak memory growth ≤16 MiB", "w3", MEMORY, bound=16),
-    Target(f"W3: ≥2{X} starlette-testclient's MiB/s", "w3", MIB_S, other=STC, factor=2),
-    Target("W4: peak memory growth ≤16 MiB", "w4", MEMORY, bound=16),
-    Target(f"W4: ≥1.5{X} starlette-testclient's MiB/s", "w4", MIB_S, other=STC, factor=1.5),
-    Target("W4t: first byte within 5 ms of the app sending it", "w4t", W4T, bound=5),
-    Target(f"W5: ≥1.5{X} starlette-testclient's messages/s", "w5", W5_RATE, other=STC, factor=1.5),
-    Target("W5: CPU per message ≤½ starlette-testclient's", "w5", W5_CPU, other=STC, factor=2),
-    Target("W6: import no slower than starlette-testclient", "w6_import", MS, other=STC, factor=1),
-]
 
 
 # -- running ---------------------------------------------------------------------
@@ -241,29 +164,6 @@ def make_upload_file(size):
     return path
 
 
-def fmt(value):
-    if value is None:
-        return "-"
-    if value >= 1000:
-        return f"{value:,.0f}"
-    if value >= 100:
-        return f"{value:.0f}"
-    if value >= 10:
-        return f"{value:.1f}"
-    if value >= 1:
-        return f"{value:.2f}"
-    if value >= 0.01:
-        return f"{value:.3f}"
-    return f"{value:.2g}"
-
-
-def advantage(metric, base, other):
-    """How many times better asgi_testclient's ``base`` is than ``other``."""
-    if base is None or other is None or base <= 0 or other <= 0:
-        return None
-    return other / base if metric.better == "lower" else base / other
-
-
 class Results:
     def __init__(self, contenders, workloads):
         self.contenders = contenders
@@ -304,7 +204,6 @@ def _progress(result, workload):
 def run_all(args, params, contenders, workloads, installed):
     results = Results(contenders, workloads)
     sticky = {}  # (workload, contender) -> a status that will not change
-    python = args.python
     total_rounds = params["rounds"]
     started = time.perf_counter()
     for rnd in range(total_rounds):
@@ -317,6 +216,12 @@ def run_all(args, params, contenders, workloads, installed):
                     continue
                 if (workload, contender) in sticky:
                     continue
+                only = getattr(CONTENDERS[contender], "only", None)
+                if only is not None and workload not in only:
+                    if rnd == 0:
+                        results.add(workload, contender, {"status": "n/a", "reason": "stands for W1 and W2 only"})
+                    continue
+                python = args.pythons[contender]
                 result = measure(python, contender, workload, params, params["timeout"])
                 result["round"] = rnd + 1
                 results.add(workload, contender, result)
@@ -369,40 +274,6 @@ def table(results, params):
     return "\n".join(lines), footnotes
 
 
-def check_targets(results):
-    lines = []
-    outcome = []
-    for target in TARGETS:
-        if target.workload not in results.workloads or BASE not in results.contenders:
-            continue
-        status, reason = results.status(target.workload, BASE)
-        mine = results.median(target.workload, BASE, target.metric)
-        if status != "ok":
-            verdict, detail = "MISS", f"asgi_testclient {status}: {reason}"
-        elif target.other is None:
-            ok = mine <= target.bound
-            verdict = "PASS" if ok else "MISS"
-            detail = f"asgi_testclient {fmt(mine)} {target.metric.unit} (bound {fmt(target.bound)})"
-        else:
-            if target.other not in results.contenders:
-                continue
-            other_status, other_reason = results.status(target.workload, target.other)
-            theirs = results.median(target.workload, target.other, target.metric)
-            ratio = advantage(target.metric, mine, theirs)
-            if other_status != "ok" or ratio is None:
-                verdict = "SKIP" if other_status in ("not installed", "not run") else "MISS"
-                detail = f"no {CONTENDERS[target.other].name} result ({other_status}: {other_reason})"
-            else:
-                verdict = "PASS" if ratio >= target.factor else "MISS"
-                detail = (
-                    f"{ratio:.2f}{X} (asgi_testclient {fmt(mine)}, {CONTENDERS[target.other].name}"
-                    f" {fmt(theirs)} {target.metric.unit}; need ≥{target.factor:g}{X})"
-                )
-        outcome.append({"target": target.text, "verdict": verdict, "detail": detail})
-        lines.append(f"{verdict}  {target.text}: {detail}")
-    return lines, outcome
-
-
 def chart(results, params, path, env):
     panels = []
     for workload in WORKLOADS:
@@ -442,7 +313,7 @@ def chart(results, params, path, env):
     )
 
 
-def environment(installed, python):
+def environment(installed, python, pythons=None):
     try:
         with open("/proc/cpuinfo") as f:
             model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
@@ -453,6 +324,7 @@ def environment(installed, python):
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "python": python_version,
         "python_executable": python,
+        "pythons": {c: os.path.relpath(p, ROOT) if os.path.isabs(p) else p for c, p in (pythons or {}).items()},
         "platform": platform.platform(),
         "cpu": model,
         "cpus": os.cpu_count(),
@@ -484,6 +356,15 @@ def main(argv=None):
     )
     parser.add_argument("--timeout", type=float, help="seconds one measurement may take before it counts as failed")
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs the measurements")
+    parser.add_argument(
+        "--legacy-python",
+        help="interpreter for the contenders on 2022's pins (default: .benchvenv-legacy's, built when needed)",
+    )
+    parser.add_argument(
+        "--setup",
+        action="store_true",
+        help="build or refresh .benchvenv-legacy first (a full run does this by itself; --smoke only with this)",
+    )
     parser.add_argument("--chart", help="where to write the SVG chart")
     parser.add_argument("--json", help="where to write the JSON results")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed (never with --smoke)")
@@ -510,15 +391,16 @@ def main(argv=None):
     contenders = [c for c in CONTENDERS if c in contenders]
 
     print(f"asgi_testclient benchmarks: {mode} run, {params['rounds']} round(s), python {args.python}", flush=True)
-    installed = {c: run_worker(args.python, ["probe", c], 60) for c in contenders}
+    skipped = choose_pythons(args, contenders, mode)
+    installed = {c: skipped[c] if c in skipped else run_worker(args.pythons[c], ["probe", c], 60) for c in contenders}
     for c, probe in installed.items():
         if probe["status"] == "ok":
             versions = ", ".join(f"{k} {v}" for k, v in probe.get("versions", {}).items())
             extra = f" (via {probe['http_client']})" if "http_client" in probe else ""
-            print(f"  {CONTENDERS[c].name:<22} {versions}{extra}")
+            print(f"  {CONTENDERS[c].name:<28} {versions}{extra}")
         else:
-            print(f"  {CONTENDERS[c].name:<22} {probe['status']}: {probe.get('reason', '')}")
-    env = environment(installed, args.python)
+            print(f"  {CONTENDERS[c].name:<28} {probe['status']}: {probe.get('reason', '')}")
+    env = environment(installed, args.python, args.pythons)
 
     upload_path = None
     if any(w in workloads for w in ("w3", "w3s")):
@@ -533,6 +415,44 @@ def main(argv=None):
     env["seconds"] = round(time.perf_counter() - started, 1)
     env["load_after"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     return report(args, results, params, env)
+
+
+def choose_pythons(args, contenders, mode):
+    """Set ``args.pythons`` (contender -> interpreter); return the
+    contenders that cannot run, as contender -> "not installed" result.
+
+    A contender with ``env = "legacy"`` runs in .benchvenv-legacy. A full
+    run (or ``--setup``) builds that environment when it is missing or
+    stale; a smoke run does not build it (that needs the network and a
+    minute), and skips those contenders, saying so, when it is missing."""
+    args.pythons = dict.fromkeys(contenders, args.python)
+    legacy = [c for c in contenders if getattr(CONTENDERS[c], "env", None) == "legacy"]
+    if not legacy:
+        return {}
+    names = ", ".join(CONTENDERS[c].name for c in legacy)
+    python, problem = args.legacy_python, None
+    if python is None:
+        state = setup_envs.state("legacy")
+        if state != "ok" and (args.setup or mode == "full"):
+            try:
+                setup_envs.build("legacy", log=lambda line: print("  " + line, flush=True))
+                state = "ok"
+            except (OSError, subprocess.CalledProcessError) as exc:
+                problem = f"building .benchvenv-legacy failed: {exc}"
+        if state == "missing" and problem is None:
+            problem = (
+                ".benchvenv-legacy is not built; `python benchmarks/setup_envs.py legacy` or `run.py --setup` builds it"
+            )
+        elif state == "stale":
+            print(f"  note: .benchvenv-legacy is older than {setup_envs.ENVS['legacy'][1].name}; using it as it is")
+        python = str(setup_envs.env_python("legacy"))
+    if problem:
+        print(f"  skipped: {names}: {problem}", flush=True)
+        return {c: {"status": "not installed", "reason": f"skipped: {problem}"} for c in legacy}
+    for c in legacy:
+        args.pythons[c] = python
+    print(f"  {names}: run with {os.path.relpath(python, ROOT) if os.path.isabs(python) else python}")
+    return {}
 
 
 def rebuild(args):
@@ -568,7 +488,9 @@ def report(args, results, params, env):
     contenders, workloads = results.contenders, results.workloads
     complete = workloads == WORKLOAD_KEYS and contenders == list(CONTENDERS)
     text, footnotes = table(results, params)
-    target_lines, outcome = check_targets(results)
+    target_lines, outcome = _targets.check(results, _targets.TARGETS)
+    reference = {title: _targets.check(results, targets)[0] for title, targets in _targets.REFERENCE.items()}
+    floor = _targets.floor_lines(results)
     legend = (
         "Medians of the rounds. In brackets: how many times better asgi_testclient is than that"
         " contender, measured in the same run (the contender's cost ÷ asgi_testclient's, or"
@@ -580,10 +502,21 @@ def report(args, results, params, env):
     print(legend)
     for line in footnotes:
         print(line)
+    if floor:
+        print()
+        print("asgi_testclient against the floor (requests + one bare thread hop + a canned response):")
+        for line in floor:
+            print("  " + line)
     print()
-    print("Targets:")
+    print(f"Targets, against {CONTENDERS[_targets.LEGACY].name} on 2022's pins unless said otherwise:")
     for line in target_lines:
         print("  " + line)
+    for title, lines in reference.items():
+        if lines:
+            print()
+            print(f"For reference (not targets): {title}:")
+            for line in lines:
+                print("  " + line)
 
     results_dir = HERE / "results"
     results_dir.mkdir(exist_ok=True)
@@ -618,6 +551,8 @@ def report(args, results, params, env):
         "contenders": {c: CONTENDERS[c].name for c in contenders},
         "medians": medians,
         "targets": outcome,
+        "reference": reference,
+        "floor": floor,
         "runs": {f"{w}/{c}": runs for (w, c), runs in results.runs.items()},
         "table": text,
     }
@@ -625,7 +560,28 @@ def report(args, results, params, env):
     json_path.write_text(json.dumps(document, indent=1, ensure_ascii=False))
     (results_dir / f"latest-{kind}.json").write_text(json.dumps(document, indent=1, ensure_ascii=False))
     (results_dir / f"latest-{kind}.md").write_text(
-        "\n".join([text, "", legend, *footnotes, "", "Targets:", "", *(f"- {t}" for t in target_lines), ""])
+        "\n".join(
+            [
+                text,
+                "",
+                legend,
+                *footnotes,
+                "",
+                "Against the floor:",
+                "",
+                *(f"- {line}" for line in floor),
+                "",
+                "Targets:",
+                "",
+                *(f"- {t}" for t in target_lines),
+                *(
+                    part
+                    for title, lines in reference.items()
+                    for part in ("", f"{title}:", "", *(f"- {line}" for line in lines))
+                ),
+                "",
+            ]
+        )
     )
     print()
     took = f"{env['seconds']:.0f} s; " if "seconds" in env and not args.report else ""

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence
 from xml.sax.saxutils import escape
 
 #: One colour per contender, in report order; the first is the project's.
-PALETTE = ("#2563eb", "#f97316", "#16a34a", "#9333ea", "#a16207", "#6b7280", "#db2777", "#0891b2")
+PALETTE = ("#2563eb", "#f97316", "#16a34a", "#9333ea", "#a16207", "#6b7280", "#db2777", "#0891b2", "#65a30d", "#dc2626")
 
 FONT = "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif"
 

@@ -117,6 +117,7 @@ def do_probe(key):
     contender = contenders.CONTENDERS[key]()
     try:
         _import_entry(contender)
+        info = contender.info() if hasattr(contender, "info") else {}
     except ImportError as exc:
         _emit({"status": "not installed", "reason": _describe(exc)})
     try:
@@ -130,7 +131,7 @@ def do_probe(key):
             "status": "ok",
             "versions": _versions(getattr(contender, "dists", ())),
             "python": platform.python_version(),
-            **(contender.info() if hasattr(contender, "info") else {}),
+            **info,
         }
     )
 
