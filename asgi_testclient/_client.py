@@ -34,6 +34,11 @@ USE_CLIENT_DEFAULT: Any = _Unset()
 
 _LIFESPAN_MODES = ("on", "auto", "off")
 
+#: What ``TestClient(strict=None)``, the default, means: ``False`` unless
+#: the pytest plugin's ``asgi_testclient_strict`` ini key (or
+#: ``--asgi-strict``) made a whole test run strict.
+STRICT_DEFAULT = False
+
 # URLs joined to base URLs: a suite sends the same few again and again.
 _JOINED: "Memo[Tuple[str, str], str]" = Memo()
 
@@ -96,7 +101,9 @@ class TestClient(requests.Session):
     :param strict: hold the app to the ASGI spec as a strict server would
         (messages the old client ignored or let through are errors) and give
         it the scope a server gives; by default the client does what the old
-        requests-based Starlette client did.
+        requests-based Starlette client did. ``None`` means
+        :data:`STRICT_DEFAULT`, which the pytest plugin's
+        ``asgi_testclient_strict`` ini key sets for a whole run.
     :param lifespan: ``"on"`` (default): ``with`` runs the lifespan, and an
         app that raises instead of starting raises in the test, as with the
         old client; ``"auto"``: an app that raises before asking for
@@ -117,10 +124,12 @@ class TestClient(requests.Session):
         *,
         client: Address = ("testclient", 50000),
         timeout: Optional[float] = None,
-        strict: bool = False,
+        strict: Optional[bool] = None,
         lifespan: str = "on",
     ) -> None:
         super().__init__()
+        if strict is None:
+            strict = STRICT_DEFAULT
         if lifespan not in _LIFESPAN_MODES:
             raise ValueError(f"lifespan must be one of {', '.join(map(repr, _LIFESPAN_MODES))}, not {lifespan!r}")
         adapter = ASGIAdapter(

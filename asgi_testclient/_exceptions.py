@@ -91,3 +91,13 @@ class WebSocketDenialResponse(WebSocketDisconnect):
 
     def json(self, **kwargs: Any) -> Any:
         return self.response.json(**kwargs)
+
+
+def attach(exc: BaseException, other: BaseException, where: str) -> None:
+    """Note ``other`` on ``exc``, the exception the test is already raising,
+    instead of raising ``other`` in its place."""
+    note = f"{where}, the app also failed: {type(other).__name__}: {other}"
+    if hasattr(exc, "add_note"):  # Python 3.11 and later
+        exc.add_note(note)
+    elif exc.__context__ is None:  # shown before it in the traceback
+        exc.__context__ = other

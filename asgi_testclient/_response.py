@@ -23,6 +23,7 @@ from requests.utils import get_encoding_from_headers
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
+from ._exceptions import attach
 from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
 
 
@@ -202,13 +203,16 @@ class BodyReader:
             return
         self.closed = True
         self._discard()
+        # A failure found at the end of what was read, not raised yet
+        # because the test stopped reading before it.
+        failure, self._failure = self._failure, None
         exchange = self._exchange
         if not self._eof:
             self._eof = True
             exchange.abort()
             failure = exchange.failure(self._raise_server_exceptions)
-            if failure is not None:
-                raise failure
+        if failure is not None:
+            raise failure
 
 
 class ASGIHTTPResponse(HTTPResponse):
@@ -261,6 +265,22 @@ class ASGIHTTPResponse(HTTPResponse):
             if data:
                 yield data
         raise exc
+
+
+class ASGIResponse(requests.Response):
+    """A ``requests.Response`` whose ``with`` block lets the test's own
+    exception through: a failure of the app found while closing the
+    response is noted on it rather than raised in its place."""
+
+    def __exit__(self, *exc_info: Any) -> None:
+        exc = exc_info[1] if len(exc_info) > 1 else None
+        if exc is None:
+            self.close()
+            return
+        try:
+            self.close()
+        except BaseException as failure:  # noqa: BLE001 - noted on the test's exception
+            attach(exc, failure, f"while closing the response to {self.request.method} {self.url}")
 
 
 _COOKIE_HEADERS = (b"set-cookie", b"set-cookie2")
@@ -321,7 +341,7 @@ def build_response(
     )
     raw.asgi_chunked = "content-length" not in raw.headers
     raw.asgi_reader = reader
-    response = requests.Response()
+    response = ASGIResponse()
     response.status_code = status
     response.headers = CaseInsensitiveDict(_joined(headers))
     response.encoding = get_encoding_from_headers(response.headers)

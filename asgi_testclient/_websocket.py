@@ -24,10 +24,10 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from ._adapter import read_timeout
-from ._exceptions import ASGIProtocolError, WebSocketDenialResponse, WebSocketDisconnect
+from ._exceptions import ASGIProtocolError, WebSocketDenialResponse, WebSocketDisconnect, attach
 from ._exchange import unwrap_group
 from ._http import header_pairs
-from ._loop import LoopThread
+from ._loop import LoopClosed, LoopThread
 from ._response import reason_phrase
 from ._types import ASGI3App, Message, Scope
 
@@ -166,6 +166,8 @@ class WebSocketTestSession:
         # A send refused because the test had closed the socket (strict):
         # whatever the app raises after it is about that, not its own failure.
         self._refused_send = False
+        # Why the app's task never ran: raised in the test whatever the app did.
+        self._start_error: Optional[BaseException] = None
 
     # -- the loop side -------------------------------------------------------
 
@@ -185,6 +187,19 @@ class WebSocketTestSession:
             was_cancel = isinstance(unwrap_group(exc), anyio.get_cancelled_exc_class())
         with self._cond:
             self._finished, self._error, self._error_was_cancel = True, error, was_cancel
+            self._cond.notify_all()
+
+    def _not_run(self, exc: BaseException) -> None:
+        """The app's task never ran (or the loop stopped first): end every
+        wait of the test thread with that, at once."""
+        with self._cond:
+            if self._finished:
+                return
+            self._finished = True
+            if isinstance(exc, LoopClosed):
+                self._error, self._error_was_cancel = exc, True
+            else:
+                self._start_error = exc
             self._cond.notify_all()
 
     async def _receive(self) -> Message:
@@ -268,7 +283,7 @@ class WebSocketTestSession:
         if self._entered:
             raise RuntimeError("this websocket session was used already; call client.websocket_connect() again")
         self._entered = True
-        self._loop.spawn(self._run)
+        self._loop.spawn(self._run, failed=self._not_run)
         try:
             outcome = self._handshake()
         except BaseException:
@@ -293,6 +308,13 @@ class WebSocketTestSession:
         finished = self._shut_down()
         failure = self._take_failure()
         if failure is not None and failure is not exc:
+            if exc is not None and not isinstance(exc, WebSocketDisconnect):
+                # The test's own exception (a failed assertion, say) is what
+                # the test sees. (A WebSocketDisconnect is the session's
+                # report of the app's close: the app's exception replaces
+                # it, as it did with the old client.)
+                attach(exc, failure, f"while leaving websocket {self.url}")
+                return
             raise failure
         if not finished and exc is None:
             raise TimeoutError(
@@ -379,6 +401,9 @@ class WebSocketTestSession:
     def _take_failure(self, protocol_only: bool = False) -> Optional[BaseException]:
         """The protocol error, or the app's exception, that the test has not seen yet."""
         with self._cond:
+            if self._start_error is not None:
+                start_error, self._start_error = self._start_error, None
+                return start_error
             if self._unreported_protocol_error():
                 self._protocol_error_reported = True
                 return self._protocol_error
@@ -387,9 +412,10 @@ class WebSocketTestSession:
                 return None
             self._error_reported = True
             if self._error_was_cancel and not self._cancelled:
-                return RuntimeError(
-                    f"the app serving websocket {self.url} was cancelled: the client's event loop stopped"
-                    " (client.close(), or leaving 'with client:') while the websocket was open"
+                return WebSocketDisconnect(
+                    1006,
+                    f"the client was closed (client.close(), or leaving 'with client:') while websocket"
+                    f" {self.url} was open",
                 )
         if isinstance(error, _ClientDisconnected) or self._refused_send or unwrap_group(error) is self._protocol_error:
             return None  # the app passed on what it was told: not a failure of its own

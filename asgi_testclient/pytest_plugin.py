@@ -103,6 +103,7 @@ BACKENDS: Dict[str, Tuple[str, Dict[str, Any]]] = {
 
 _LEGACY_OPTION = "asgi_testclient_legacy"
 _BACKENDS_OPTION = "asgi_backends"
+_STRICT_OPTION = "asgi_testclient_strict"
 _MARKER = "asgi_backends"
 
 #: Where a run's config keeps whether its plugin installed the legacy swap
@@ -138,6 +139,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
         help="swap in asgi_testclient for starlette.testclient/fastapi.testclient (see --asgi-testclient-legacy)",
+    )
+    group.addoption(
+        "--asgi-strict",
+        action="store_true",
+        dest=_STRICT_OPTION,
+        default=None,
+        help=(
+            "make every asgi_testclient.TestClient of the run strict (ASGI protocol"
+            " checks and a server's scope; ini: asgi_testclient_strict)"
+        ),
+    )
+    parser.addini(
+        _STRICT_OPTION,
+        type="bool",
+        default=False,
+        help="make every asgi_testclient.TestClient of the run strict (see --asgi-strict)",
     )
     parser.addini(
         _BACKENDS_OPTION,
@@ -191,9 +208,19 @@ def pytest_configure(config: pytest.Config) -> None:
     # When the plugin was loaded too late for pytest_load_initial_conftests
     # (from a conftest's pytest_plugins), test modules are still to come.
     _install_legacy(config, config.getoption(_LEGACY_OPTION))
+    if config.getoption(_STRICT_OPTION) or config.getini(_STRICT_OPTION):
+        _set_strict_default(True)
+
+
+def _set_strict_default(value: bool) -> None:
+    from asgi_testclient import _client
+
+    _client.STRICT_DEFAULT = value
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.getoption(_STRICT_OPTION) or config.getini(_STRICT_OPTION):
+        _set_strict_default(False)
     if _installed_legacy(config):
         from asgi_testclient import legacy
 

@@ -479,3 +479,51 @@ def test_the_plugin_is_registered_by_entry_point():
     assert {(point.name, point.value) for point in found if point.name == "asgi_testclient"} == {
         ("asgi_testclient", "asgi_testclient.pytest_plugin")
     }
+
+
+# -- strict mode for a whole run -----------------------------------------------------------
+
+
+STRICT_TESTS = """
+import pytest
+from asgi_testclient import ASGIProtocolError, TestClient
+
+async def app(scope, receive, send):
+    await send({"type": "http.response.push", "path": "/style.css", "headers": []})
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+def expect(client, strict):
+    try:
+        if strict:
+            with pytest.raises(ASGIProtocolError, match="http.response.push"):
+                client.get("/")
+        else:
+            assert client.get("/").status_code == 204
+    finally:
+        client.close()
+
+def test_made_directly(strict):
+    expect(TestClient(app), strict)
+
+def test_from_the_factory(asgi_client_factory, strict):
+    expect(asgi_client_factory(app), strict)
+
+def test_explicit_argument_wins(strict):
+    expect(TestClient(app, strict=False), False)
+    expect(TestClient(app, strict=True), True)
+"""
+
+
+@pytest.mark.parametrize("how", ["default", "option", "ini"])
+def test_the_ini_key_and_option_make_every_client_strict(pytester, how):
+    strict = how != "default"
+    pytester.makeconftest(f"import pytest\n\n@pytest.fixture\ndef strict():\n    return {strict}\n")
+    pytester.makepyfile(STRICT_TESTS)
+    if how == "ini":
+        pytester.makeini("[pytest]\nasgi_testclient_strict = true\n")
+    result = pytester.runpytest(*PLUGIN_ARGS, *(["--asgi-strict"] if how == "option" else []))
+    result.assert_outcomes(passed=3)
+    from asgi_testclient import _client
+
+    assert _client.STRICT_DEFAULT is False  # put back when the run ended

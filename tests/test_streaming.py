@@ -252,3 +252,23 @@ def test_invalid_timeout_is_refused(make_client):
         client.get("/", timeout=(1, 2, 3))
     with pytest.raises(ValueError, match="greater than zero"):
         client.get("/", timeout=0)
+
+
+def test_the_tests_own_exception_wins_over_the_apps_on_closing(make_client):
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"first", "more_body": True})
+        await receive()  # the disconnect, when the test closes the response
+        raise RuntimeError("the app failed too")
+
+    client = make_client(app)
+    with pytest.raises(AssertionError, match="the test's assertion") as caught:
+        with client.get("/", stream=True) as response:
+            assert response.raw.read(5) == b"first"
+            raise AssertionError("the test's assertion")
+    noted = getattr(caught.value, "__notes__", None) or [repr(caught.value.__context__)]
+    assert "the app failed too" in " ".join(noted)
+    # Without an exception of the test's own, the app's is raised.
+    with pytest.raises(RuntimeError, match="the app failed too"):
+        with client.get("/", stream=True) as response:
+            assert response.raw.read(5) == b"first"

@@ -4,7 +4,9 @@ and protocol errors, against Starlette, FastAPI and raw ASGI apps."""
 import contextlib
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List
 from urllib.parse import urlsplit
 
@@ -859,3 +861,72 @@ def test_without_starlette_nothing_imports_it(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["1008 go away", "[]"]
+
+
+# -- the loop: start failures, closing under load, the test's own exception ------------------
+
+
+def test_a_session_whose_task_fails_to_start_raises_at_once(
+    make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asgi_testclient import _loop
+
+    client = make_client(Peer())
+    with client.websocket_connect("/ws"):
+        pass  # the loop runs
+    def broken(captured: Any) -> None:
+        raise LookupError("no context")
+
+    monkeypatch.setattr(_loop, "_adopt", broken)
+    started = time.monotonic()
+    with pytest.raises(LookupError, match="no context"), client.websocket_connect("/ws", timeout=10):
+        raise AssertionError("not reached")  # pragma: no cover
+    assert time.monotonic() - started < 2
+
+
+def test_closing_the_client_under_open_websockets_disconnects_each(make_client: MakeClient) -> None:
+    opened = threading.Semaphore(0)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        opened.release()
+        await anyio.sleep_forever()
+
+    client = make_client(app)
+
+    def session(number: int) -> None:
+        with client.websocket_connect(f"/ws/{number}", timeout=10) as ws:
+            ws.receive()
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(session, number) for number in range(8)]
+        for _ in range(8):
+            assert opened.acquire(timeout=5)
+        client.close()
+        errors = [future.exception(timeout=10) for future in futures]
+    for number, error in enumerate(errors):
+        assert type(error) is WebSocketDisconnect, repr(error)
+        assert error.code == 1006
+        assert error.reason == (
+            "the client was closed (client.close(), or leaving 'with client:') while websocket"
+            f" ws://testserver/ws/{number} was open"
+        )
+
+
+def test_the_tests_own_exception_wins_over_the_apps_on_leaving(make_client: MakeClient) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        await receive()
+        raise RuntimeError("the app failed too")
+
+    client = make_client(app)
+    with pytest.raises(AssertionError, match="the test's assertion") as caught:
+        with client.websocket_connect("/ws"):
+            raise AssertionError("the test's assertion")
+    noted = getattr(caught.value, "__notes__", None) or [repr(caught.value.__context__)]
+    assert "the app failed too" in " ".join(noted)
+    # Without an exception of the test's own, the app's is raised.
+    with pytest.raises(RuntimeError, match="the app failed too"), client.websocket_connect("/ws"):
+        pass

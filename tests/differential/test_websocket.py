@@ -198,3 +198,31 @@ def test_receive_returns_the_message_as_sent(backend):
 
     old, new = run_both(factory, scenario, backend=backend)
     compare(old, new)
+
+
+def test_an_assertion_in_the_block_is_kept_when_the_app_fails_too(backend):
+    """ALLOWED_TEST_EXCEPTION_KEPT: the test's own assertion fails inside the
+    block and the app raises after it. The old client raised the app's
+    exception in its place, losing the assertion; ours raises the assertion
+    and notes the app's exception on it."""
+
+    def scenario(client):
+        try:
+            with client.websocket_connect("/ws") as ws:
+                ws.receive_text()  # the close: WebSocketDisconnect is raised
+        except Exception as exc:  # noqa: BLE001 - the outcome is compared
+            first = type(exc).__name__
+        try:
+            with client.websocket_connect("/ws"):
+                raise AssertionError("the test's own")
+        except Exception as exc:  # noqa: BLE001 - the outcome is compared
+            return first, type(exc).__name__, str(exc)
+
+    app = closing_app(ACCEPT, then=RuntimeError("after close"))
+    old, new = run_both(app, scenario, backend=backend)
+    # The session's own WebSocketDisconnect is replaced by the app's
+    # exception on both; an assertion of the test's is kept on ours.
+    assert old.result == ("RuntimeError", "RuntimeError", "after close")
+    assert new.result == ("RuntimeError", "AssertionError", "the test's own")
+    new.result = old.result
+    compare(old, new)
