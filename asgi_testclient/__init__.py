@@ -28,8 +28,8 @@ _WHERE = {
     "TestClient": "._client",
     "TestServerCookiePolicy": "._cookies",
     "USE_CLIENT_DEFAULT": "._client",
-    "WebSocketDenialResponse": "._exceptions",
-    "WebSocketDisconnect": "._exceptions",
+    "WebSocketDenialResponse": "._disconnect",
+    "WebSocketDisconnect": "._disconnect",
     "WebSocketTestSession": "._websocket",
 }
 
@@ -37,7 +37,8 @@ if _typing.TYPE_CHECKING:  # pragma: no cover
     from ._adapter import ASGIAdapter
     from ._client import USE_CLIENT_DEFAULT, TestClient
     from ._cookies import TestServerCookiePolicy
-    from ._exceptions import ASGIProtocolError, LifespanError, WebSocketDenialResponse, WebSocketDisconnect
+    from ._disconnect import WebSocketDenialResponse, WebSocketDisconnect
+    from ._exceptions import ASGIProtocolError, LifespanError
     from ._websocket import WebSocketTestSession
 
 

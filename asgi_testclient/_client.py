@@ -4,11 +4,10 @@ import copy
 import threading
 import weakref
 from http.cookiejar import CookieJar
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
-from anyio.from_thread import BlockingPortal
 from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
@@ -21,7 +20,11 @@ from ._multipart import MultipartBody
 from ._prepare import prepare
 from ._scope import Address, websocket_scope
 from ._types import ASGIApp
-from ._websocket import WebSocketTestSession
+
+if TYPE_CHECKING:  # pragma: no cover - imported when first used
+    from anyio.from_thread import BlockingPortal
+
+    from ._websocket import WebSocketTestSession
 
 
 class _Unset:
@@ -287,7 +290,7 @@ class TestClient(requests.Session):
         url: str,
         subprotocols: Optional[Sequence[str]] = None,
         **options: Any,
-    ) -> WebSocketTestSession:
+    ) -> "WebSocketTestSession":
         """Open a websocket to the app; use the result as a context manager.
 
         ``url`` may be relative to ``base_url`` or absolute, with ``ws``,
@@ -346,6 +349,8 @@ class TestClient(requests.Session):
             subprotocols=[] if offered is None else [value.strip() for value in offered.split(",")],
             strict=adapter.strict,
         )
+        from ._websocket import WebSocketTestSession  # not imported until a websocket is opened
+
         return WebSocketTestSession(
             adapter.loop,
             adapter.app,
@@ -364,7 +369,7 @@ class TestClient(requests.Session):
         return self.adapter.state
 
     @property
-    def portal(self) -> BlockingPortal:
+    def portal(self) -> "BlockingPortal":
         """An anyio blocking portal into the client's event loop, the one the
         app runs on: ``client.portal.call(async_fn, *args)`` runs a coroutine
         function there and returns its result. Not usable from inside a trio

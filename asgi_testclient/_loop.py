@@ -36,10 +36,12 @@ import functools
 import sys
 import threading
 import warnings
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 import anyio
-from anyio.from_thread import BlockingPortal
+
+if TYPE_CHECKING:  # pragma: no cover - imported by the loop thread when it starts
+    from anyio.from_thread import BlockingPortal
 
 #: How long :meth:`LoopThread.stop` waits for the loop thread to end.
 STOP_TIMEOUT = 10.0
@@ -219,6 +221,8 @@ class LoopThread:
     async def _serve(self, run: _Run) -> None:
         run.ident = threading.get_ident()
         run.stop_event = anyio.Event()
+        from anyio.from_thread import BlockingPortal
+
         async with BlockingPortal() as portal:
             run.portal = portal
             if self.backend == "trio":
@@ -375,7 +379,7 @@ class LoopThread:
         return run
 
     @property
-    def portal(self) -> BlockingPortal:
+    def portal(self) -> "BlockingPortal":
         """The blocking portal into the loop, starting the loop if needed.
 
         anyio's portal reaches a trio loop through ``trio.from_thread``, which

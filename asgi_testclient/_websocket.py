@@ -24,7 +24,8 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from ._adapter import read_timeout
-from ._exceptions import ASGIProtocolError, WebSocketDenialResponse, WebSocketDisconnect, attach
+from ._disconnect import WebSocketDenialResponse, WebSocketDisconnect
+from ._exceptions import ASGIProtocolError, attach
 from ._exchange import unwrap_group
 from ._http import header_pairs
 from ._loop import LoopClosed, LoopThread
@@ -380,11 +381,13 @@ class WebSocketTestSession:
         with self._cond:
             if self._finished:
                 return True
-        if self._client_close is None:
-            # The old client said 1000 whatever the app had said; a strict
-            # server echoes the app's close.
-            code, reason = (self._close or (1000, "")) if self._strict else (1000, None)
-            self._deliver(_disconnect_message(code, reason, self._strict))
+        if not self._strict:
+            # What the old client did on leaving, even after a close of the
+            # test's own: one more disconnect, with code 1000.
+            self._deliver(_disconnect_message(1000, None, strict=False))
+        elif self._client_close is None:
+            # A strict server echoes the app's close.
+            self._deliver(_disconnect_message(*(self._close or (1000, "")), strict=True))
         with self._cond:
             if self._cond.wait_for(lambda: self._finished, DISCONNECT_GRACE):
                 return True
@@ -419,7 +422,10 @@ class WebSocketTestSession:
                 )
         if isinstance(error, _ClientDisconnected) or self._refused_send or unwrap_group(error) is self._protocol_error:
             return None  # the app passed on what it was told: not a failure of its own
-        if self.raise_server_exceptions or not isinstance(error, Exception):
+        # The old client raised the app's exception whatever
+        # raise_server_exceptions said; strict mode answers as a server
+        # would (a 1011 close, or a 500 denial before accepting).
+        if self.raise_server_exceptions or not self._strict or not isinstance(error, Exception):
             return unwrap_group(error)
         return None
 
@@ -448,9 +454,9 @@ class WebSocketTestSession:
         self._check()
         if not isinstance(message, Mapping) or not isinstance(message.get("type"), str):
             raise TypeError(f"send() takes an ASGI message, a dict with a 'type', not {message!r:.200}")
-        if self._client_close is not None:
+        if self._client_close is not None and self._strict:
             raise RuntimeError(f"websocket {self.url} was closed by the test; open a new one to send more")
-        self._deliver(dict(message))
+        self._deliver(dict(message))  # after a close too, as the old client delivered it
 
     def send_text(self, data: str) -> None:
         if not isinstance(data, str):
@@ -474,7 +480,7 @@ class WebSocketTestSession:
 
     def close(self, code: int = 1000, reason: Optional[str] = None) -> None:
         """Close the websocket: the app receives ``websocket.disconnect`` with ``code`` and ``reason``."""
-        if self._client_close is None and not self._ended:
+        if not self._ended and (self._client_close is None or not self._strict):
             self.send(_disconnect_message(code, reason, self._strict))
 
     def receive(self, *, timeout: Any = _DEFAULT) -> Message:

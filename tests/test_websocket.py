@@ -365,7 +365,7 @@ def test_app_returning_without_close_is_abnormal_closure(make_client: MakeClient
 
 def test_close_sends_code_and_reason(make_client: MakeClient) -> None:
     app = Peer()
-    client = make_client(app)
+    client = make_client(app, strict=True)
     with client.websocket_connect("/ws") as ws:
         ws.close(4001, "bye")
         ws.close()  # once closed, closing again does nothing
@@ -375,6 +375,27 @@ def test_close_sends_code_and_reason(make_client: MakeClient) -> None:
             ws.receive()
         assert (caught.value.code, caught.value.reason) == (4001, "bye")
     assert app.received[-1] == {"type": "websocket.disconnect", "code": 4001, "reason": "bye"}
+
+
+def test_after_a_close_messages_still_reach_the_app_as_with_the_old_client(make_client: MakeClient) -> None:
+    received: List[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        while len(received) < 4:
+            received.append(await receive())
+
+    with make_client(app).websocket_connect("/ws") as ws:
+        ws.close(4001)
+        ws.send_text("late")
+        ws.close()
+    assert received == [
+        {"type": "websocket.disconnect", "code": 4001},
+        {"type": "websocket.receive", "text": "late"},
+        {"type": "websocket.disconnect", "code": 1000},
+        {"type": "websocket.disconnect", "code": 1000},  # leaving the block says it once more
+    ]
 
 
 def test_leaving_with_tells_a_starlette_app_and_it_finishes(make_client: MakeClient) -> None:
@@ -603,7 +624,8 @@ def test_without_raise_server_exceptions(make_client: MakeClient) -> None:
         await send({"type": "websocket.send", "bytes": b"x"})
         raise RuntimeError("after accepting")
 
-    client = make_client(app, raise_server_exceptions=False)
+    # As a server answers: strict mode.
+    client = make_client(app, raise_server_exceptions=False, strict=True)
     with client.websocket_connect("/late") as ws:
         assert ws.receive_bytes() == b"x"
         with pytest.raises(WebSocketDisconnect) as caught:
@@ -612,6 +634,14 @@ def test_without_raise_server_exceptions(make_client: MakeClient) -> None:
     with pytest.raises(WebSocketDenialResponse) as denied, client.websocket_connect("/early"):
         raise AssertionError("not reached")  # pragma: no cover
     assert denied.value.response.status_code == 500
+    # The old client raised a websocket app's exception whatever the setting.
+    client = make_client(app, raise_server_exceptions=False)
+    with client.websocket_connect("/late") as ws:
+        assert ws.receive_bytes() == b"x"
+        with pytest.raises(RuntimeError, match="after accepting"):
+            ws.receive()
+    with pytest.raises(RuntimeError, match="before accepting"), client.websocket_connect("/early"):
+        raise AssertionError("not reached")  # pragma: no cover
 
 
 def test_app_returning_without_answering_the_handshake(make_client: MakeClient) -> None:

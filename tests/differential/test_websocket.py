@@ -226,3 +226,84 @@ def test_an_assertion_in_the_block_is_kept_when_the_app_fails_too(backend):
     assert new.result == ("RuntimeError", "AssertionError", "the test's own")
     new.result = old.result
     compare(old, new)
+
+
+def failing_after_send():
+    async def app(scope, receive, send):
+        await receive()
+        if scope["path"] == "/early":
+            raise RuntimeError("before accepting")
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.send", "text": "x"})
+        raise RuntimeError("after accepting")
+
+    return app
+
+
+@pytest.mark.parametrize("path", ["/late", "/early"])
+def test_app_failure_without_raise_server_exceptions(backend, path):
+    # The old client raised a websocket app's exception whatever the setting.
+    def scenario(client):
+        seen = []
+        try:
+            with client.websocket_connect(path) as ws:
+                seen.append(ws.receive_text())
+                seen.append(ws.receive_text())
+        except Exception as exc:  # noqa: BLE001 - the outcome is compared
+            seen.append((type(exc).__name__, str(exc)))
+        return seen
+
+    old, new = run_both(failing_after_send, scenario, backend=backend, raise_server_exceptions=False)
+    compare(old, new)
+
+
+def until_two_disconnects():
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "websocket.accept"})
+        disconnects = 0
+        while disconnects < 2:
+            message = await receive()
+            disconnects += message["type"] == "websocket.disconnect"
+
+    return app
+
+
+def test_messages_after_the_tests_close_still_reach_the_app(backend):
+    def scenario(client):
+        with client.websocket_connect("/ws") as ws:
+            ws.close(4001)
+            ws.send_text("late")
+        return "left"
+
+    old, new = run_both(until_two_disconnects, scenario, backend=backend)
+    compare(old, new)
+
+
+def denying_starlette_app():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import WebSocketRoute
+
+    return Starlette(routes=[WebSocketRoute("/gone", PlainTextResponse("gone for good", status_code=410))])
+
+
+def test_an_http_response_to_the_handshake_is_a_denial(backend):
+    def scenario(client):
+        try:
+            with client.websocket_connect("/gone") as ws:
+                return ("entered", ws.accepted_subprotocol)
+        except Exception as exc:  # noqa: BLE001 - the outcome is compared
+            return (type(exc).__name__, exc.response.status_code, exc.response.text)
+
+    def denial_raised(old, new):
+        """ALLOWED_DENIAL_RAISED: a Starlette Response answering a websocket
+        handshake sends 'websocket.http.response.start'. The old client took
+        that first message for an accept (a silent wrong answer: the app had
+        refused); ours raises WebSocketDenialResponse with the response."""
+        assert old.result == ("entered", None)
+        assert new.result == ("WebSocketDenialResponse", 410, "gone for good")
+        new.result = old.result
+
+    old, new = run_both(denying_starlette_app, scenario, backend=backend)
+    compare(old, new, [Allowed("ALLOWED_DENIAL_RAISED", denial_raised)])

@@ -547,6 +547,9 @@ _LIFESPAN_REPLIES = (
     " 'lifespan.shutdown.complete', 'lifespan.shutdown.failed')"
 )
 _DENIED_500 = "websocket handshake denied with HTTP 500 Internal Server Error"
+_CLOSED_1011 = Raises(
+    WebSocketDisconnect, "websocket closed with code 1011: the app raised an exception", "receive_text"
+)
 _INCOMPLETE_BODY = (
     "app returned before finishing its response body: its last 'http.response.body' message had more_body=True"
 )
@@ -887,7 +890,12 @@ WEBSOCKET_CELLS = [
     Cell(
         "websocket", "fails before accepting", ws_fails_before_accept, ws_echo,
         Raises(AppError, "failed before accepting", "websocket_connect (handshake)"),
-        Raises(WebSocketDenialResponse, _DENIED_500, "websocket_connect (handshake)"),
+        # The old client raised a websocket app's exception whatever
+        # raise_server_exceptions said; strict mode answers as a server.
+        ByMode(
+            Raises(AppError, "failed before accepting", "websocket_connect (handshake)"),
+            Raises(WebSocketDenialResponse, _DENIED_500, "websocket_connect (handshake)"),
+        ),
     ),
     Cell(
         "websocket", "closes before accepting", ws_closes_before_accept, ws_echo,
@@ -913,23 +921,23 @@ WEBSOCKET_CELLS = [
     Cell(
         "websocket", "fails right after accepting", ws_fails_after_accept, ws_receive_twice,
         Raises(AppError, "failed after accepting", "receive_text"),
-        Raises(WebSocketDisconnect, "websocket closed with code 1011: the app raised an exception", "receive_text"),
+        ByMode(Raises(AppError, "failed after accepting", "receive_text"), _CLOSED_1011),
     ),
     Cell(
         "websocket", "fails while receiving", ws_fails_while_receiving, ws_echo,
         Raises(AppError, "failed while receiving", "receive_text"),
-        Raises(WebSocketDisconnect, "websocket closed with code 1011: the app raised an exception", "receive_text"),
+        ByMode(Raises(AppError, "failed while receiving", "receive_text"), _CLOSED_1011),
     ),
     Cell(
         "websocket", "fails after sending a message", ws_fails_after_sending, ws_receive_twice,
         # the message sent before the failure is received first
         Raises(AppError, "failed after sending", "receive_text"),
-        Raises(WebSocketDisconnect, "websocket closed with code 1011: the app raised an exception", "receive_text"),
+        ByMode(Raises(AppError, "failed after sending", "receive_text"), _CLOSED_1011),
     ),
     Cell(
         "websocket", "fails after the client closed", ws_fails_after_client_closed, ws_echo,
         Raises(AppError, "failed after the client closed", "leaving with (close)"),
-        Returns("hi"),
+        ByMode(Raises(AppError, "failed after the client closed", "leaving with (close)"), Returns("hi")),
     ),
     Cell(
         "websocket", "returns after accepting, without closing", ws_returns_after_accept, ws_echo,
