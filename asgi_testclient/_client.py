@@ -14,6 +14,7 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
 
 from ._adapter import ASGIAdapter, TimeoutArg
+from ._extensions import ExtensionsArg
 from ._lifespan import LifespanRunner
 from ._memo import Memo
 from ._merge import merge_hooks, merge_setting
@@ -102,6 +103,12 @@ class TestClient(requests.Session):
         old client; ``"auto"``: an app that raises before asking for
         ``lifespan.startup`` runs without lifespan, as servers treat it;
         ``"off"``: ``with`` runs no lifespan.
+    :param extensions: the ASGI extensions to offer the app (none by
+        default, as the old client): an iterable of names such as
+        ``"http.response.trailers"`` or ``"http.response.pathsend"``, or
+        ``"all"``. What the app sends through them is readable as
+        ``response.trailers``, ``response.early_hints`` and
+        ``response.pushes`` (see the docs' "ASGI extensions").
     """
 
     __test__ = False  # not a test class, whatever pytest thinks of the name
@@ -119,6 +126,7 @@ class TestClient(requests.Session):
         timeout: Optional[float] = None,
         strict: bool = False,
         lifespan: str = "on",
+        extensions: ExtensionsArg = None,
     ) -> None:
         super().__init__()
         if lifespan not in _LIFESPAN_MODES:
@@ -131,6 +139,7 @@ class TestClient(requests.Session):
             backend=backend,
             backend_options=backend_options,
             strict=strict,
+            extensions=extensions,
         )
         self.lifespan = lifespan
         self.adapter = adapter
@@ -336,6 +345,7 @@ class TestClient(requests.Session):
             state=adapter.state,
             subprotocols=[] if offered is None else [value.strip() for value in offered.split(",")],
             strict=adapter.strict,
+            extensions=adapter.extensions,
         )
         return WebSocketTestSession(
             adapter.loop,
