@@ -182,10 +182,10 @@ class ASGIAdapter(BaseAdapter):
         response = build_response(self, request, status, headers, reader, strict)
         empty_attributes(response)
         if exchange.recorded is not None:
-            fill_response(response, exchange)
+            # Streamed, what came before the start is known now; trailers
+            # (and hints or pushes sent with the body) once the body is read.
+            fill_response(response, exchange, trailers=not stream)
             if stream:
-                # Trailers (and hints or pushes sent with the body) are
-                # known once the body has been read.
                 reader.at_end = lambda: fill_response(response, exchange)
         if not stream:
             reader.preload(exchange.take_all())

@@ -260,16 +260,17 @@ def empty_attributes(response: "requests.Response") -> None:
     response.pushes = []  # type: ignore[attr-defined]
 
 
-def fill_response(response: "requests.Response", exchange: "HTTPExchange") -> None:
-    """Bring ``response.trailers``, ``early_hints`` and ``pushes`` up to what
-    the app has sent, in place (a test may hold them already)."""
+def fill_response(response: "requests.Response", exchange: "HTTPExchange", trailers: bool = True) -> None:
+    """Bring ``response.early_hints``, ``pushes`` and (with ``trailers``)
+    ``trailers`` up to what the app has sent, in place (a test may hold
+    them already)."""
     strict = exchange.strict
     with exchange.cond:
         recorded = _recorded(exchange)
-        trailers = list(recorded.trailers)
+        raw_trailers = list(recorded.trailers) if trailers else []
         hints = list(recorded.early_hints)
         pushes = list(recorded.pushes)
-    if trailers:
-        response.trailers.update(_header_map(trailers, strict))  # type: ignore[attr-defined]
+    if raw_trailers:
+        response.trailers.update(_header_map(raw_trailers, strict))  # type: ignore[attr-defined]
     response.early_hints[:] = [_hint(links, strict) for links in hints]  # type: ignore[attr-defined]
     response.pushes[:] = [(path, _header_map(headers, strict)) for path, headers in pushes]  # type: ignore[attr-defined]
