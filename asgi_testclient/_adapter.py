@@ -8,7 +8,7 @@ It knows nothing of cookies, redirects, auth or hooks: those stay with
 """
 
 import threading
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 import requests
 from requests.adapters import BaseAdapter
@@ -17,7 +17,7 @@ from urllib3.util import Timeout
 from ._app import as_asgi3
 from ._body import request_body
 from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
-from ._extensions import MESSAGE_EXTENSIONS, ExtensionsArg, empty_attributes, fill_response, parse_extensions
+from ._extensions import MESSAGE_EXTENSIONS, empty_attributes, fill_response, parse_extensions
 from ._loop import LoopThread
 from ._response import BodyReader, build_response
 from ._scope import Address, http_scope
@@ -88,7 +88,7 @@ class ASGIAdapter(BaseAdapter):
         backend: str = "asyncio",
         backend_options: Optional[Dict[str, Any]] = None,
         strict: bool = False,
-        extensions: ExtensionsArg = None,
+        extensions: Union[str, Iterable[str], None] = None,
     ) -> None:
         super().__init__()
         self.app = as_asgi3(app)

@@ -4,7 +4,7 @@ import copy
 import threading
 import weakref
 from http.cookiejar import CookieJar
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -14,7 +14,6 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
 
 from ._adapter import ASGIAdapter, TimeoutArg
-from ._extensions import ExtensionsArg
 from ._lifespan import LifespanRunner
 from ._memo import Memo
 from ._merge import merge_hooks, merge_setting
@@ -126,7 +125,7 @@ class TestClient(requests.Session):
         timeout: Optional[float] = None,
         strict: bool = False,
         lifespan: str = "on",
-        extensions: ExtensionsArg = None,
+        extensions: Union[str, Iterable[str], None] = None,
     ) -> None:
         super().__init__()
         if lifespan not in _LIFESPAN_MODES:
