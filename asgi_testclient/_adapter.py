@@ -17,7 +17,7 @@ from urllib3.util import Timeout
 from ._app import as_asgi3
 from ._body import request_body
 from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
-from ._extensions import MESSAGE_EXTENSIONS, empty_attributes, fill_response, parse_extensions
+from ._extensions import MESSAGE_EXTENSIONS, HeaderMap, fill_response, parse_extensions
 from ._loop import LoopThread
 from ._response import BodyReader, build_response
 from ._scope import Address, http_scope
@@ -180,7 +180,10 @@ class ASGIAdapter(BaseAdapter):
             headers = exchange.headers
         reader = BodyReader(exchange, self.raise_server_exceptions, timeout_error)
         response = build_response(self, request, status, headers, reader, strict)
-        empty_attributes(response)
+        # What extensions may fill in (inline: every response pays for it).
+        response.trailers = HeaderMap()  # type: ignore[attr-defined]
+        response.early_hints = []  # type: ignore[attr-defined]
+        response.pushes = []  # type: ignore[attr-defined]
         if exchange.recorded is not None:
             # Streamed, what came before the start is known now; trailers
             # (and hints or pushes sent with the body) once the body is read.

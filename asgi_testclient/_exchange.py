@@ -71,6 +71,17 @@ class HTTPExchange:
     belongs to one side only.
     """
 
+    # The message types of the extensions offered.
+    _offered: FrozenSet[str] = frozenset()
+    _trailers_offered = False
+    #: What the app sent through the extensions (only if any is offered).
+    recorded: "Optional[_extensions.Recorded]" = None
+    trailers_announced = False
+    #: Trailers were announced and the last one has not come yet.
+    awaiting_trailers = False
+    #: An ``http.response.body`` message came.
+    body_sent = False
+
     def __init__(
         self,
         loop: LoopThread,
@@ -84,15 +95,10 @@ class HTTPExchange:
         extensions: FrozenSet[str] = frozenset(),
     ) -> None:
         self._loop = loop
-        # The message types of the extensions offered.
-        self._offered = extensions
-        self._trailers_offered = _extensions.TRAILERS in extensions
-        self.trailers_announced = False
-        #: Trailers were announced and the last one has not come yet.
-        self.awaiting_trailers = False
-        self.body_sent = False
-        #: What the app sent through the extensions (only if any is offered).
-        self.recorded = _extensions.Recorded() if extensions else None
+        if extensions:  # (the class's defaults otherwise: a request costs nothing more)
+            self._offered = extensions
+            self._trailers_offered = _extensions.TRAILERS in extensions
+            self.recorded = _extensions.Recorded()
         self.strict = strict
         self._app = app
         self.scope = scope

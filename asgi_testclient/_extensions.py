@@ -253,13 +253,6 @@ def _hint(links: List[Any], strict: bool) -> HeaderMap:
     return HeaderMap({"Link": ", ".join(values)} if values else None)
 
 
-def empty_attributes(response: "requests.Response") -> None:
-    """The extension attributes of a response that has nothing in them."""
-    response.trailers = HeaderMap()  # type: ignore[attr-defined]
-    response.early_hints = []  # type: ignore[attr-defined]
-    response.pushes = []  # type: ignore[attr-defined]
-
-
 def fill_response(response: "requests.Response", exchange: "HTTPExchange", trailers: bool = True) -> None:
     """Bring ``response.early_hints``, ``pushes`` and (with ``trailers``)
     ``trailers`` up to what the app has sent, in place (a test may hold

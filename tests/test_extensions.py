@@ -14,9 +14,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
-from asgi_testclient import ASGIAdapter, ASGIProtocolError
+from asgi_testclient import ASGIAdapter, ASGIProtocolError, WebSocketDenialResponse
 from asgi_testclient._exchange import HIGH_WATER
 from asgi_testclient._extensions import SUPPORTED, TLS_CIPHER_SUITE, TLS_VERSION
 from asgi_testclient._filesend import FILE_CHUNK
@@ -117,6 +118,20 @@ def test_websocket_denial_is_offered_by_name_or_by_strict(make_client):
         with make_client(scope_app(seen), **options).websocket_connect("/ws"):
             pass
     assert [scope["extensions"] for scope in seen] == [{"websocket.http.response": {}}] * 2
+
+
+def test_starlette_denies_a_handshake_when_the_extension_is_offered(make_client):
+    async def endpoint(websocket: WebSocket):
+        await websocket.send_denial_response(PlainTextResponse("go away", status_code=403))
+
+    app = Starlette(routes=[WebSocketRoute("/ws", endpoint)])
+    client = make_client(app, extensions=["websocket.http.response"])
+    with pytest.raises(WebSocketDenialResponse) as denied, client.websocket_connect("/ws"):
+        pass  # pragma: no cover
+    assert (denied.value.status_code, denied.value.text) == (403, "go away")
+    with pytest.raises(RuntimeError, match="doesn't support the Websocket Denial Response extension"):
+        with make_client(app).websocket_connect("/ws"):
+            pass  # pragma: no cover
 
 
 def test_the_debug_extensions_are_accepted_by_name_and_always_on(make_client):
