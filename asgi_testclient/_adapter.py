@@ -8,7 +8,7 @@ It knows nothing of cookies, redirects, auth or hooks: those stay with
 """
 
 import threading
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 import requests
 from requests.adapters import BaseAdapter
@@ -17,6 +17,7 @@ from urllib3.util import Timeout
 from ._app import as_asgi3
 from ._body import request_body
 from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
+from ._extensions import MESSAGE_EXTENSIONS, HeaderMap, fill_response, parse_extensions
 from ._loop import LoopThread
 from ._response import BodyReader, build_response
 from ._scope import Address, http_scope
@@ -71,6 +72,10 @@ class ASGIAdapter(BaseAdapter):
         build scopes as a server does (see the docs' "strict mode"); by
         default the client does what the old requests-based Starlette
         client did.
+    :param extensions: the ASGI extensions to offer the app, off by default:
+        an iterable of names such as ``"http.response.trailers"``, or
+        ``"all"`` (see the docs' "ASGI extensions"). ``ValueError`` names
+        one the client does not support.
     """
 
     def __init__(
@@ -83,10 +88,16 @@ class ASGIAdapter(BaseAdapter):
         backend: str = "asyncio",
         backend_options: Optional[Dict[str, Any]] = None,
         strict: bool = False,
+        extensions: Union[str, Iterable[str], None] = None,
     ) -> None:
         super().__init__()
         self.app = as_asgi3(app)
         self.strict = strict
+        #: The names of the extensions turned on (the two debug ones are
+        #: offered whatever this holds).
+        self.extensions = parse_extensions(extensions)
+        # Those that add messages an HTTP exchange handles.
+        self._message_extensions = self.extensions.intersection(MESSAGE_EXTENSIONS)
         self.raise_server_exceptions = raise_server_exceptions
         self.root_path = root_path
         self.client = tuple(client)
@@ -117,11 +128,25 @@ class ASGIAdapter(BaseAdapter):
         """
         seconds = read_timeout(timeout)
         strict = self.strict
-        scope = http_scope(request, root_path=self.root_path, client=self.client, state=self.state, strict=strict)
+        scope = http_scope(
+            request,
+            root_path=self.root_path,
+            client=self.client,
+            state=self.state,
+            strict=strict,
+            extensions=self.extensions,
+        )
         length = request.headers.get("Content-Length")
         body = request_body(request.body, int(length) if length and length.isdigit() else None)
         exchange = HTTPExchange(
-            self.loop, self.app, scope, body, streaming=stream, timeout=seconds, strict=strict
+            self.loop,
+            self.app,
+            scope,
+            body,
+            streaming=stream,
+            timeout=seconds,
+            strict=strict,
+            extensions=self._message_extensions,
         )
         exchange.request = request
 
@@ -155,6 +180,16 @@ class ASGIAdapter(BaseAdapter):
             headers = exchange.headers
         reader = BodyReader(exchange, self.raise_server_exceptions, timeout_error)
         response = build_response(self, request, status, headers, reader, strict)
+        # What extensions may fill in (inline: every response pays for it).
+        response.trailers = HeaderMap()  # type: ignore[attr-defined]
+        response.early_hints = []  # type: ignore[attr-defined]
+        response.pushes = []  # type: ignore[attr-defined]
+        if exchange.recorded is not None:
+            # Streamed, what came before the start is known now; trailers
+            # (and hints or pushes sent with the body) once the body is read.
+            fill_response(response, exchange, trailers=not stream)
+            if stream:
+                reader.at_end = lambda: fill_response(response, exchange)
         if not stream:
             reader.preload(exchange.take_all())
             if "content-encoding" not in response.headers:

@@ -4,7 +4,7 @@ import copy
 import threading
 import weakref
 from http.cookiejar import CookieJar
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -112,6 +112,12 @@ class TestClient(requests.Session):
         old client; ``"auto"``: an app that raises before asking for
         ``lifespan.startup`` runs without lifespan, as servers treat it;
         ``"off"``: ``with`` runs no lifespan.
+    :param extensions: the ASGI extensions to offer the app (none by
+        default, as the old client): an iterable of names such as
+        ``"http.response.trailers"`` or ``"http.response.pathsend"``, or
+        ``"all"``. What the app sends through them is readable as
+        ``response.trailers``, ``response.early_hints`` and
+        ``response.pushes`` (see the docs' "ASGI extensions").
     """
 
     __test__ = False  # not a test class, whatever pytest thinks of the name
@@ -129,6 +135,7 @@ class TestClient(requests.Session):
         timeout: Optional[float] = None,
         strict: Optional[bool] = None,
         lifespan: str = "on",
+        extensions: Union[str, Iterable[str], None] = None,
     ) -> None:
         super().__init__()
         if strict is None:
@@ -143,6 +150,7 @@ class TestClient(requests.Session):
             backend=backend,
             backend_options=backend_options,
             strict=strict,
+            extensions=extensions,
         )
         self.lifespan = lifespan
         self.adapter = adapter
@@ -348,6 +356,7 @@ class TestClient(requests.Session):
             state=adapter.state,
             subprotocols=[] if offered is None else [value.strip() for value in offered.split(",")],
             strict=adapter.strict,
+            extensions=adapter.extensions,
         )
         from ._websocket import WebSocketTestSession  # not imported until a websocket is opened
 

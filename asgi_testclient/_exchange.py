@@ -21,16 +21,20 @@ import collections
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Callable, Deque, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Deque, FrozenSet, List, Optional, Tuple, Union
 
 import anyio
 import anyio.lowlevel
 
+from . import _extensions
 from ._body import Body, ReadWhole
 from ._exceptions import ASGIProtocolError
 from ._http import NO_BODY_STATUSES, header_pairs
 from ._loop import LoopClosed, LoopThread, current_cancel, loop_closing
 from ._types import ASGI3App, Message, Scope
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._filesend import FileSend
 
 #: Bytes the app may have sent ahead of a streaming reader before its
 #: ``send()`` waits.
@@ -62,10 +66,21 @@ class ExchangeTimeout(Exception):
 class HTTPExchange:
     """The state of one request, shared by the app's task and the test thread.
 
-    Fields under ``_cond`` are written by the loop and read by the test
+    Fields under ``cond`` are written by the loop and read by the test
     thread (or the other way round for ``disconnected``); everything else
     belongs to one side only.
     """
+
+    # The message types of the extensions offered.
+    _offered: FrozenSet[str] = frozenset()
+    _trailers_offered = False
+    #: What the app sent through the extensions (only if any is offered).
+    recorded: "Optional[_extensions.Recorded]" = None
+    trailers_announced = False
+    #: Trailers were announced and the last one has not come yet.
+    awaiting_trailers = False
+    #: An ``http.response.body`` message came.
+    body_sent = False
 
     def __init__(
         self,
@@ -77,22 +92,27 @@ class HTTPExchange:
         streaming: bool,
         timeout: Optional[float],
         strict: bool = False,
+        extensions: FrozenSet[str] = frozenset(),
     ) -> None:
         self._loop = loop
-        self._strict = strict
+        if extensions:  # (the class's defaults otherwise: a request costs nothing more)
+            self._offered = extensions
+            self._trailers_offered = _extensions.TRAILERS in extensions
+            self.recorded = _extensions.Recorded()
+        self.strict = strict
         self._app = app
         self.scope = scope
         self._streaming = streaming
         self.timeout = timeout
         self._head = scope["method"] == "HEAD"
-        self._bodiless = self._head
+        self.bodiless = self._head
         self._declared: Optional[int] = None
         self._sent = 0
         # loop side only
         self._body = body
         self._request_complete = False
-        # shared, under _cond
-        self._cond = threading.Condition(threading.Lock())
+        # shared, under cond
+        self.cond = threading.Condition(threading.Lock())
         self.status: Optional[int] = None
         self.headers: List[Tuple[bytes, bytes]] = []
         self._chunks: Deque[bytes] = collections.deque()
@@ -128,7 +148,7 @@ class HTTPExchange:
         """
         error: Optional[BaseException] = None
         cancellation = False
-        with self._cond:
+        with self.cond:
             self._cancel = current_cancel()
             cancelled_already = self.cancelled
         try:
@@ -138,18 +158,18 @@ class HTTPExchange:
             error = exc
             cancellation = isinstance(exc, anyio.get_cancelled_exc_class())
         closed = cancellation and loop_closing()
-        with self._cond:
+        with self.cond:
             self.finished = True
             self.error = error
             self.error_is_cancellation = cancellation
             self.closed = closed
             self._progressed()
-            self._cond.notify_all()
+            self.cond.notify_all()
         if cancellation:
             raise error  # type: ignore[misc]
 
     def _progressed(self) -> None:
-        # Under _cond: the app did something, which restarts the timeout
+        # Under cond: the app did something, which restarts the timeout
         # (read only when there is one).
         if self.timeout is not None:
             self._progress_at = time.monotonic()
@@ -165,7 +185,7 @@ class HTTPExchange:
                 # The test's own body (a file, an iterator) failed: that is
                 # the test's error, not the app's, so it is raised in the
                 # test whatever the app does with it.
-                with self._cond:
+                with self.cond:
                     self.body_error = exc
                 raise
             if chunk is not None and not isinstance(body, bytes):
@@ -174,10 +194,10 @@ class HTTPExchange:
             # The last message as the old client sent it: no "more_body"
             # (it defaults to False); a server spells it out.
             message: Message = {"type": "http.request", "body": chunk or b""}
-            if self._strict:
+            if self.strict:
                 message["more_body"] = False
             return message
-        with self._cond:
+        with self.cond:
             if self.disconnected:
                 event = None
             else:
@@ -198,20 +218,22 @@ class HTTPExchange:
                 )
             message_type = message.get("type")
             wait_for_space = self._accept(message, message_type)
+            if wait_for_space is not None:
+                # Space for a body chunk, or (extensions) a file to send.
+                await wait_for_space.wait()
+                return
         except ASGIProtocolError as exc:
-            with self._cond:
+            with self.cond:
                 if self.protocol_error is None:
                     self.protocol_error = exc
             raise
-        if wait_for_space is not None:
-            await wait_for_space.wait()
-        elif gone:
+        if gone:
             # Sends after the client left are no-ops (HTTP spec 2.3), but
             # still a checkpoint, so an app that keeps sending can be
             # cancelled.
             await anyio.lowlevel.checkpoint()
 
-    def _accept(self, message: Message, message_type: Any) -> Optional[anyio.Event]:
+    def _accept(self, message: Message, message_type: Any) -> "Optional[Union[anyio.Event, FileSend]]":
         """Check ``message`` and record it; return an event to wait on, if any."""
         if message_type == "http.response.start":
             if self.status is not None:
@@ -224,17 +246,19 @@ class HTTPExchange:
                 raise ASGIProtocolError(
                     f"'http.response.start' message needs an integer 'status', got {message!r:.200}"
                 )
-            headers = header_pairs(message.get("headers", ()), message_type, self._strict)
+            headers = header_pairs(message.get("headers", ()), message_type, self.strict)
             # What requests would read of the body: nothing for HEAD, 1xx,
             # 204 and 304 (where Content-Length describes another response).
-            self._bodiless = self._head or status < 200 or status in NO_BODY_STATUSES
-            if self._strict and not self._bodiless:
+            self.bodiless = self._head or status < 200 or status in NO_BODY_STATUSES
+            if self.strict and not self.bodiless:
                 self._declared = _declared_length(headers)
-            with self._cond:
+            if self._trailers_offered and message.get("trailers"):
+                self.trailers_announced = self.awaiting_trailers = True
+            with self.cond:
                 self.status, self.headers = status, headers
                 self._progressed()
                 if self._streaming:
-                    self._cond.notify_all()
+                    self.cond.notify_all()
             return None
         if message_type == "http.response.body":
             if self.status is None:
@@ -252,30 +276,8 @@ class HTTPExchange:
                 raise ASGIProtocolError(
                     f"'http.response.body' message has a {type(body).__name__} body; it must be bytes"
                 )
-            more_body = bool(message.get("more_body", False))
-            if self._declared is not None:
-                self._check_length(len(body), more_body)
-            with self._cond:
-                if self.disconnected:
-                    return None
-                if body and not self._bodiless:
-                    self._chunks.append(bytes(body))
-                    self._buffered += len(body)
-                if not more_body:
-                    self.body_complete = True
-                    self.disconnected = True
-                    disconnect_event = self._disconnect_event
-                else:
-                    disconnect_event = None
-                self._progressed()
-                if self._streaming:
-                    self._cond.notify_all()
-                space: Optional[anyio.Event] = None
-                if self._streaming and more_body and self._buffered > HIGH_WATER:
-                    space = self._space_event = anyio.Event()
-            if disconnect_event is not None:
-                disconnect_event.set()
-            return space
+            self.body_sent = True
+            return self.deliver(body, bool(message.get("more_body", False)))
         if message_type in ("http.response.debug", "http.response.template"):
             if message_type == "http.response.debug":
                 info = message.get("info", {})
@@ -283,14 +285,58 @@ class HTTPExchange:
             else:
                 self.template, self.context = message.get("template"), message.get("context")
             return None
-        if not self._strict:
+        if message_type in self._offered:
+            return _extensions.accept(self, message, message_type)
+        if not self.strict:
             return None  # the old client ignored every other message
+        if message_type in _extensions.MESSAGE_EXTENSIONS:
+            raise ASGIProtocolError(
+                f"app sent {message!r:.200}, but the client does not offer the {message_type!r} extension;"
+                f" turn it on with extensions=[{message_type!r}]"
+            )
         if self.status is not None and self.body_complete:
             raise ASGIProtocolError(f"app sent {message!r:.200} after the response was complete")
         raise ASGIProtocolError(
             f"app sent an unknown message {message!r:.200}; an HTTP app sends"
             " 'http.response.start' then 'http.response.body'"
         )
+
+    def deliver(self, body: Any, more_body: bool) -> Optional[anyio.Event]:
+        """Take a chunk of the body (from a body message, or read from a
+        file); return the event to wait on for space, if the reader is behind."""
+        if self._declared is not None:
+            self._check_length(len(body), more_body)
+        with self.cond:
+            if self.disconnected:
+                return None
+            if body and not self.bodiless:
+                self._chunks.append(bytes(body))
+                self._buffered += len(body)
+            disconnect_event = None
+            if not more_body:
+                self.body_complete = True
+                if not self.awaiting_trailers:
+                    self.disconnected = True
+                    disconnect_event = self._disconnect_event
+            self._progressed()
+            if self._streaming:
+                self.cond.notify_all()
+            space: Optional[anyio.Event] = None
+            if self._streaming and more_body and self._buffered > HIGH_WATER:
+                space = self._space_event = anyio.Event()
+        if disconnect_event is not None:
+            disconnect_event.set()
+        return space
+
+    def end_trailers(self) -> Optional[anyio.Event]:
+        """Under ``cond``: the last trailers came; the response is complete
+        if its body is. Return the disconnect event to set, if any."""
+        self.awaiting_trailers = False
+        self._progressed()
+        if self.body_complete and not self.disconnected:
+            self.disconnected = True
+            return self._disconnect_event
+        return None
 
     def _check_length(self, size: int, more_body: bool) -> None:
         declared = self._declared
@@ -314,7 +360,7 @@ class HTTPExchange:
     def _not_run(self, exc: BaseException) -> None:
         """The task could not run the app (or the loop stopped first): end
         the waits of the test thread with that, at once."""
-        with self._cond:
+        with self.cond:
             if self.finished:
                 return  # run() has reported already
             self.finished = True
@@ -322,16 +368,16 @@ class HTTPExchange:
                 self.closed = True
             else:
                 self.start_error = exc
-            self._cond.notify_all()
+            self.cond.notify_all()
 
     def _wait(self, done: Callable[[], bool]) -> None:
-        """Wait (holding ``_cond``) until ``done()`` or the app finishes;
+        """Wait (holding ``cond``) until ``done()`` or the app finishes;
         raise :class:`ExchangeTimeout` once the app has made no progress for
         ``timeout`` seconds."""
         timeout = self.timeout
         if timeout is None:
             while not done() and not self.finished:
-                self._cond.wait()
+                self.cond.wait()
             return
         started = time.monotonic()
         while not done() and not self.finished:
@@ -340,7 +386,7 @@ class HTTPExchange:
             remaining = max(started, self._progress_at) + timeout - time.monotonic()
             if remaining <= 0:
                 raise ExchangeTimeout(self._stage(), timeout)
-            self._cond.wait(remaining)
+            self.cond.wait(remaining)
 
     def _stage(self) -> str:
         if self.status is None:
@@ -351,13 +397,13 @@ class HTTPExchange:
 
     def wait_for_start(self) -> None:
         """Block until the response started or the app finished."""
-        with self._cond:
+        with self.cond:
             self._wait(lambda: self.status is not None)
 
     def take(self) -> Tuple[List[bytes], bool]:
         """Every chunk received so far, waiting for at least one; and
         whether the body is over (complete, or the app finished)."""
-        with self._cond:
+        with self.cond:
             self._wait(lambda: bool(self._chunks) or self.body_complete)
             chunks = list(self._chunks)
             self._chunks.clear()
@@ -370,12 +416,12 @@ class HTTPExchange:
 
     def wait_until_finished(self) -> None:
         """Block until the app has returned (background tasks included)."""
-        with self._cond:
+        with self.cond:
             self._wait(lambda: False)
 
     def take_all(self) -> List[bytes]:
         """Every chunk received, once the app has finished."""
-        with self._cond:
+        with self.cond:
             assert self.finished
             chunks = list(self._chunks)
             self._chunks.clear()
@@ -385,7 +431,7 @@ class HTTPExchange:
     def disconnect(self) -> None:
         """Tell the app the client has gone: ``receive()`` gives
         ``http.disconnect`` and ``send()`` no longer waits or keeps anything."""
-        with self._cond:
+        with self.cond:
             self.disconnected = True
             events = [self._disconnect_event, self._space_event]
             self._space_event = None
@@ -396,7 +442,7 @@ class HTTPExchange:
                 self._loop.call_soon(event.set)
 
     def cancel(self) -> None:
-        with self._cond:
+        with self.cond:
             self.cancelled = True
             cancel = self._cancel
         if cancel is not None:
@@ -405,22 +451,22 @@ class HTTPExchange:
     def abort(self, grace: float = DISCONNECT_GRACE) -> None:
         """Disconnect, give the app ``grace`` seconds to end, then cancel it
         and wait (bounded) for it to finish."""
-        with self._cond:
+        with self.cond:
             if self.finished:
                 return
         self.disconnect()
-        with self._cond:
-            self._cond.wait_for(lambda: self.finished, grace)
+        with self.cond:
+            self.cond.wait_for(lambda: self.finished, grace)
             if self.finished:
                 return
         self.cancel()
-        with self._cond:
-            self._cond.wait_for(lambda: self.finished, CANCEL_WAIT)
+        with self.cond:
+            self.cond.wait_for(lambda: self.finished, CANCEL_WAIT)
 
     def failure(self, raise_server_exceptions: bool) -> Optional[BaseException]:
         """What the test must see raised, now that the app has finished or
         stopped sending; ``None`` if the response stands as it is."""
-        with self._cond:
+        with self.cond:
             if self.start_error is not None:
                 return self.start_error
             if self.body_error is not None:
@@ -451,10 +497,15 @@ class HTTPExchange:
                         " sending 'http.response.start'; an HTTP app must answer every request."
                     )
                 return None
-            if not self.body_complete and self._strict:
+            if not self.body_complete and self.strict:
                 return ASGIProtocolError(
                     "app returned before finishing its response body: its last"
                     " 'http.response.body' message had more_body=True"
+                )
+            if self.awaiting_trailers and self.strict:
+                return ASGIProtocolError(
+                    "app returned before finishing its trailers: it announced trailers=True in"
+                    " 'http.response.start', and no 'http.response.trailers' message had more_trailers=False"
                 )
             return None
 

@@ -7,7 +7,7 @@ fail behind a server (or let one header smuggle in another).
 """
 
 import re
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from ._exceptions import ASGIProtocolError
 from ._memo import Memo
@@ -77,3 +77,24 @@ def header_pairs(headers: Any, message_type: str, strict: bool = True) -> List[T
 
 # Header pairs of the app's found valid.
 _CHECKED: "Memo[Tuple[bytes, bytes], bool]" = Memo()
+
+
+def decode_header(raw: bytes, strict: bool) -> str:
+    if not strict:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
+
+
+def joined_headers(headers: List[Tuple[str, str]]) -> Dict[str, str]:
+    """The headers by name, repeated ones joined with ", " (as urllib3's
+    ``HTTPHeaderDict`` gives them, under the first spelling of the name)."""
+    joined: Dict[str, str] = {}
+    spelling: Dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        first = spelling.setdefault(key, name)
+        joined[first] = f"{joined[first]}, {value}" if first in joined else value
+    return joined

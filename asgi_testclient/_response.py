@@ -14,7 +14,7 @@ again, so the test sees the app's own exception (or requests'
 
 import collections
 import http
-from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Deque, Generator, Iterator, List, Optional, Tuple
 
 import requests
 from requests.cookies import extract_cookies_to_jar
@@ -25,6 +25,7 @@ from urllib3._collections import HTTPHeaderDict
 
 from ._exceptions import attach
 from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
+from ._http import decode_header, joined_headers
 
 
 class _Carried(Exception):
@@ -106,6 +107,8 @@ class BodyReader:
         self._eof = False
         self._failure: Optional[BaseException] = None
         self.closed = False
+        #: Called once the app has finished after the end of the body.
+        self.at_end: Optional[Callable[[], None]] = None
 
     def preload(self, chunks: List[bytes]) -> None:
         """Take the whole body of a finished exchange at once."""
@@ -128,6 +131,8 @@ class BodyReader:
             if over:
                 self._eof = True
                 exchange.wait_until_finished()
+                if self.at_end is not None:
+                    self.at_end()
         except ExchangeTimeout as exc:
             self._eof = True
             exchange.abort(TIMEOUT_GRACE)
@@ -286,27 +291,6 @@ class ASGIResponse(requests.Response):
 _COOKIE_HEADERS = (b"set-cookie", b"set-cookie2")
 
 
-def decode_header(raw: bytes, strict: bool) -> str:
-    if not strict:
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return raw.decode("latin-1")
-
-
-def _joined(headers: List[Tuple[str, str]]) -> Dict[str, str]:
-    """The headers by name, repeated ones joined with ", " (as urllib3's
-    ``HTTPHeaderDict`` gives them, under the first spelling of the name)."""
-    joined: Dict[str, str] = {}
-    spelling: Dict[str, str] = {}
-    for name, value in headers:
-        key = name.lower()
-        first = spelling.setdefault(key, name)
-        joined[first] = f"{joined[first]}, {value}" if first in joined else value
-    return joined
-
-
 def build_response(
     adapter: requests.adapters.BaseAdapter,
     request: requests.PreparedRequest,
@@ -343,7 +327,7 @@ def build_response(
     raw.asgi_reader = reader
     response = ASGIResponse()
     response.status_code = status
-    response.headers = CaseInsensitiveDict(_joined(headers))
+    response.headers = CaseInsensitiveDict(joined_headers(headers))
     response.encoding = get_encoding_from_headers(response.headers)
     response.raw = raw
     response.reason = raw.reason or ""

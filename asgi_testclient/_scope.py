@@ -10,11 +10,12 @@ prefix-stripping proxy sends (``path`` including the root path, as uvicorn
 does), request the full path.
 """
 
-from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Sequence, Tuple, Union
 from urllib.parse import unquote, urlsplit
 
 import requests
 
+from ._extensions import http_extensions, websocket_extensions
 from ._http import field_value_problem, is_method, is_token
 from ._memo import Memo
 from ._types import Scope
@@ -173,8 +174,9 @@ def http_scope(
     client: Address,
     state: Dict[str, Any],
     strict: bool = False,
+    extensions: FrozenSet[str] = frozenset(),
 ) -> Scope:
-    """The ``http`` scope for ``request``."""
+    """The ``http`` scope for ``request``, offering the ``extensions`` named."""
     scope = connection_scope(
         request, scope_type="http", root_path=root_path, client=client, state=state, strict=strict
     )
@@ -190,7 +192,10 @@ def http_scope(
     # Starlette's Jinja2Templates reports what it rendered through the
     # template extension (the old client's) or, from Starlette 0.21, the
     # debug one.
-    scope["extensions"] = {"http.response.template": {}, "http.response.debug": {}}
+    if extensions:
+        scope["extensions"] = http_extensions(extensions, scope["scheme"])
+    else:
+        scope["extensions"] = {"http.response.template": {}, "http.response.debug": {}}
     return scope
 
 
@@ -202,12 +207,15 @@ def websocket_scope(
     state: Dict[str, Any],
     subprotocols: Iterable[str] = (),
     strict: bool = False,
+    extensions: FrozenSet[str] = frozenset(),
 ) -> Scope:
     """The ``websocket`` scope for a handshake ``request`` (its URL ws:// or wss://)."""
     scope = connection_scope(
         request, scope_type="websocket", root_path=root_path, client=client, state=state, strict=strict
     )
     scope["subprotocols"] = list(subprotocols)
-    if strict:
-        scope["extensions"] = {"websocket.http.response": {}}
+    if strict or extensions:
+        offered = websocket_extensions(extensions, scope["scheme"], strict)
+        if offered is not None:
+            scope["extensions"] = offered
     return scope

@@ -21,6 +21,7 @@ Conventions shared by all contenders:
 
 import asyncio
 import json
+import os
 import statistics
 import time
 
@@ -212,6 +213,32 @@ class _RequestsStyle:
                 _check(n == size, f"read {n} bytes of {size}")
         return _transfer_result(times, size)
 
+    def file_client(self, path, pathsend):
+        """A client of an app that answers every request with Starlette's
+        ``FileResponse(path)``, offering the pathsend extension or not."""
+        raise NotSupported("no way to offer ASGI extensions")
+
+    def _file_download(self, p, pathsend):
+        path = p["file_path"]
+        size = os.path.getsize(path)
+        times = []
+        c = self.file_client(path, pathsend)
+        try:
+            for _ in range(p["reps"]):
+                start = perf_counter()
+                n = self._download(c, "/file", 65536)
+                times.append(perf_counter() - start)
+                _check(n == size, f"read {n} bytes of {size}")
+        finally:
+            self._close(c)
+        return _transfer_result(times, size)
+
+    def w4f(self, p):
+        return self._file_download(p, pathsend=False)
+
+    def w4p(self, p):
+        return self._file_download(p, pathsend=True)
+
     def _first_byte(self, c):
         """Time the first chunk of ``/ttfb`` became readable; then read the rest."""
         r = c.get("/ttfb", stream=True)
@@ -276,6 +303,22 @@ class AsgiTestclient(_RequestsStyle):
         from asgi_testclient import TestClient
 
         return TestClient(app)
+
+    def file_client(self, path, pathsend):
+        from asgi_testclient import TestClient
+
+        return TestClient(_file_app(path), extensions=["http.response.pathsend"] if pathsend else None)
+
+
+def _file_app(path):
+    """Starlette's ``FileResponse(path)`` for every HTTP request."""
+    from starlette.responses import FileResponse
+
+    async def file_app(scope, receive, send):
+        if scope["type"] == "http":
+            await FileResponse(path)(scope, receive, send)
+
+    return file_app
 
 
 class StarletteTestclientBackport(_RequestsStyle):

@@ -42,7 +42,7 @@ import contenders as _contenders  # noqa: E402  (stdlib only; no contender is im
 import setup_envs  # noqa: E402
 import svgchart  # noqa: E402
 import targets as _targets  # noqa: E402
-from workloads import MEMORY, WORKLOAD_KEYS, WORKLOADS, X, advantage, fmt  # noqa: E402
+from workloads import MEMORY, WORKLOAD_BY_KEY, WORKLOAD_KEYS, WORKLOADS, X, advantage, fmt  # noqa: E402
 
 WORKER = HERE / "worker.py"
 MARKER = "@@BENCH-RESULT@@ "
@@ -215,6 +215,11 @@ def run_all(args, params, contenders, workloads, installed):
                         results.add(workload, contender, dict(installed[contender]))
                     continue
                 if (workload, contender) in sticky:
+                    continue
+                allowed = WORKLOAD_BY_KEY[workload].contenders
+                if allowed is not None and contender not in allowed:
+                    if rnd == 0:
+                        results.add(workload, contender, {"status": "n/a", "reason": "not measured for this client"})
                     continue
                 only = getattr(CONTENDERS[contender], "only", None)
                 if only is not None and workload not in only:
@@ -402,16 +407,19 @@ def main(argv=None):
             print(f"  {CONTENDERS[c].name:<28} {probe['status']}: {probe.get('reason', '')}")
     env = environment(installed, args.python, args.pythons)
 
-    upload_path = None
+    upload_path = file_path = None
     if any(w in workloads for w in ("w3", "w3s")):
         upload_path = make_upload_file(params["upload_size"])
-    params["upload_path"] = upload_path
+    if any(w in workloads for w in ("w4f", "w4p")):
+        file_path = make_upload_file(params["download_size"])
+    params["upload_path"], params["file_path"] = upload_path, file_path
     started = time.perf_counter()
     try:
         results = run_all(args, params, contenders, workloads, installed)
     finally:
-        if upload_path:
-            os.unlink(upload_path)
+        for path in (upload_path, file_path):
+            if path:
+                os.unlink(path)
     env["seconds"] = round(time.perf_counter() - started, 1)
     env["load_after"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     return report(args, results, params, env)

@@ -30,8 +30,12 @@ WS_CPU = Metric("cpu_per_msg", "CPU µs/message", "lower", 1e6)
 
 
 class Workload:
-    def __init__(self, key, title, metrics, note=""):
+    """One thing measured; ``contenders`` (keys) limits it to the clients
+    that can do it at all, the others are reported ``n/a`` without a run."""
+
+    def __init__(self, key, title, metrics, note="", contenders=None):
         self.key, self.title, self.metrics, self.note = key, title, metrics, note
+        self.contenders = contenders
 
     def label(self, p):
         return self.title.format(
@@ -56,6 +60,20 @@ WORKLOADS = [
     ),
     Workload("w4", "W4 {download} streamed download", [MIB_S, MEMORY]),
     Workload("w4t", "W4t first byte after the app sent it", [LATENCY]),
+    Workload(
+        "w4f",
+        "W4f {download} FileResponse, streamed",
+        [MIB_S, MEMORY],
+        "Starlette's FileResponse reading the file itself, as it does when no extension is offered",
+        contenders=("asgi_testclient",),
+    ),
+    Workload(
+        "w4p",
+        "W4p {download} FileResponse over pathsend",
+        [MIB_S, MEMORY],
+        "the same response with `extensions=[\"http.response.pathsend\"]`: the client reads the file",
+        contenders=("asgi_testclient",),
+    ),
     Workload("w5", "W5 websocket echo, {messages} messages", [WS_RATE, WS_CPU]),
     Workload("w6_import", "W6 import", [MS], "`from asgi_testclient import TestClient` and alike, fresh interpreter"),
     Workload(
@@ -67,6 +85,7 @@ WORKLOADS = [
     Workload("w6_lifespan", "W6 lifespan enter + exit", [MS]),
 ]
 WORKLOAD_KEYS = [w.key for w in WORKLOADS]
+WORKLOAD_BY_KEY = {w.key: w for w in WORKLOADS}
 
 
 def fmt(value):
