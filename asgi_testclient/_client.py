@@ -13,6 +13,7 @@ from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
 
+from . import _traffic
 from ._adapter import ASGIAdapter, TimeoutArg
 from ._lifespan import LifespanRunner
 from ._memo import Memo
@@ -106,6 +107,9 @@ class TestClient(requests.Session):
 
     __test__ = False  # not a test class, whatever pytest thinks of the name
 
+    #: This client's exchanges in the current test's recording (see ``_traffic``).
+    _traffic_log: Optional[_traffic.ClientTraffic] = None
+
     def __init__(
         self,
         app: ASGIApp,
@@ -149,6 +153,9 @@ class TestClient(requests.Session):
         self._lifespan_lock = threading.Lock()
         # A client nobody closed still stops its loop thread when collected.
         self._finalizer = weakref.finalize(self, adapter.loop.stop)
+        recording = _traffic.current
+        if recording is not None:  # a client made during a test is in its report
+            recording.traffic(self)
 
     # -- requests ------------------------------------------------------------
 
@@ -269,7 +276,17 @@ class TestClient(requests.Session):
         in :meth:`request`."""
         if kwargs.get("timeout", USE_CLIENT_DEFAULT) is USE_CLIENT_DEFAULT:
             kwargs["timeout"] = self.timeout
-        return super().send(request, **kwargs)
+        recording = _traffic.current
+        if recording is None:
+            return super().send(request, **kwargs)
+        record = recording.http(self, request, bool(kwargs.get("stream")))
+        try:
+            response = super().send(request, **kwargs)
+        except BaseException as exc:
+            record.failed(exc)
+            raise
+        record.finished(response)
+        return response
 
     # -- websockets ------------------------------------------------------------
 
@@ -337,6 +354,19 @@ class TestClient(requests.Session):
             subprotocols=[] if offered is None else [value.strip() for value in offered.split(",")],
             strict=adapter.strict,
         )
+        recording = _traffic.current
+        if recording is not None:
+            from ._traffic_ws import RecordedWebSocketTestSession
+
+            return RecordedWebSocketTestSession(
+                adapter.loop,
+                adapter.app,
+                scope,
+                timeout=timeout,
+                raise_server_exceptions=adapter.raise_server_exceptions,
+                strict=adapter.strict,
+                traffic_record=recording.websocket(self, prepared.url or "", prepared),
+            )
         return WebSocketTestSession(
             adapter.loop,
             adapter.app,
