@@ -137,7 +137,8 @@ def _app_error(response: Any) -> str:
     if swallowed is not None:
         kind, args = swallowed
         message = ", ".join(map(str, args)) if len(args) != 1 else str(args[0])
-        return f"app raised {_one_line(_type_name(kind), message)} (answered as a server would: raise_server_exceptions=False)"
+        line = _one_line(_type_name(kind), message)
+        return f"app raised {line} (answered as a server would: raise_server_exceptions=False)"
     return ""
 
 
@@ -245,7 +246,10 @@ def _body(
             pass
     if len(text) > BODY_LIMIT:
         cut = text[:BODY_LIMIT]
-        more = len(text) - BODY_LIMIT if unit == "characters" else size - len(cut.encode(encoding or "utf-8", "replace"))
+        if unit == "characters":
+            more = len(text) - BODY_LIMIT
+        else:
+            more = size - len(cut.encode(encoding or "utf-8", "replace"))
         text = f"{cut}… ({more} more {unit})"
     elif left:
         text = f"{text}… ({left} more bytes)"
@@ -286,8 +290,15 @@ def _decode_head(data: bytes) -> str:
 
 
 def _type_name(kind: type) -> str:
-    module = kind.__module__
-    return kind.__qualname__ if module in ("builtins", "__main__") else f"{module}.{kind.__qualname__}"
+    module, name = kind.__module__, kind.__qualname__
+    if module in ("builtins", "__main__"):
+        return name
+    if module.startswith("asgi_testclient._"):
+        import asgi_testclient
+
+        if getattr(asgi_testclient, name, None) is kind:
+            return f"asgi_testclient.{name}"  # where users import it from
+    return f"{module}.{name}"
 
 
 def _one_line(name: str, message: str) -> str:
