@@ -1,10 +1,15 @@
 """``TestClient``: a ``requests.Session`` whose every request goes to an ASGI app."""
 
+# The annotations name types that exist for type checkers only (requests'
+# stubs, ParamSpec before Python 3.10): they stay strings at runtime.
+from __future__ import annotations
+
 import copy
+import functools
 import threading
 import weakref
 from http.cookiejar import CookieJar
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -24,6 +29,27 @@ from ._scope import Address, websocket_scope
 from ._types import ASGIApp
 from ._websocket import WebSocketTestSession
 
+if TYPE_CHECKING:  # pragma: no cover
+    # How requests' stubs (types-requests) type Session.request's arguments:
+    # request() takes the same, so a type checker holds calls to it (and
+    # to get, post, ..., which requests types the same way) to them.
+    from requests.models import _JSON
+    from requests.sessions import (
+        _Auth,
+        _Cert,
+        _Data,
+        _Files,
+        _HeadersUpdateMapping,
+        _HooksInput,
+        _Params,
+        _TextMapping,
+        _Verify,
+    )
+    from typing_extensions import ParamSpec
+
+    _P = ParamSpec("_P")
+
+_T = TypeVar("_T")
 
 class _Unset:
     def __repr__(self) -> str:
@@ -36,7 +62,7 @@ USE_CLIENT_DEFAULT: Any = _Unset()
 _LIFESPAN_MODES = ("on", "auto", "off")
 
 # URLs joined to base URLs: a suite sends the same few again and again.
-_JOINED: "Memo[Tuple[str, str], str]" = Memo()
+_JOINED: Memo[Tuple[str, str], str] = Memo()
 
 #: Seconds a websocket handshake or ``receive*`` waits when neither the call,
 #: ``websocket_connect(timeout=...)`` nor the client sets a timeout.
@@ -215,24 +241,24 @@ class TestClient(requests.Session):
             "cert": merge_setting(cert, self.cert),
         }
 
-    def request(  # type: ignore[override]
+    def request(
         self,
-        method: str,
+        method: Union[str, bytes],
         url: Union[str, bytes],
-        params: Any = None,
-        data: Any = None,
-        headers: Any = None,
-        cookies: Any = None,
-        files: Any = None,
-        auth: Any = None,
+        params: Optional[_Params] = None,
+        data: Optional[_Data] = None,
+        headers: Optional[_HeadersUpdateMapping] = None,
+        cookies: Union[RequestsCookieJar, _TextMapping, None] = None,
+        files: Optional[_Files] = None,
+        auth: Optional[_Auth] = None,
         timeout: TimeoutArg = USE_CLIENT_DEFAULT,
         allow_redirects: Optional[bool] = None,
-        proxies: Any = None,
-        hooks: Any = None,
+        proxies: Optional[_TextMapping] = None,
+        hooks: Optional[_HooksInput] = None,
         stream: Optional[bool] = None,
-        verify: Any = None,
-        cert: Any = None,
-        json: Any = None,
+        verify: Optional[_Verify] = None,
+        cert: Optional[_Cert] = None,
+        json: Optional[_JSON] = None,
     ) -> requests.Response:
         """Send a request to the app; the arguments are those of
         :meth:`requests.Session.request`.
@@ -241,7 +267,7 @@ class TestClient(requests.Session):
         client: ``allow_redirects=None`` means no redirects for ``request()``,
         ``post``, ``put``, ``patch`` and ``delete`` (``get`` and ``options``
         follow them, ``head`` does not); and ``timeout`` defaults to the
-        client's ``timeout``.
+        client's ``timeout``. ``timeout`` also takes a ``urllib3.Timeout``.
 
         :rtype: requests.Response
         """
@@ -393,16 +419,19 @@ class TestClient(requests.Session):
         :meth:`run` there."""
         return self.adapter.loop.portal
 
-    def run(self, func: Callable[..., Any], *args: Any) -> Any:
-        """Run ``await func(*args)`` on the app's event loop and return its result.
+    def run(self, func: Callable[_P, Awaitable[_T]], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run ``await func(*args, **kwargs)`` on the app's event loop and
+        return its result.
 
         Objects the app made on its loop (a database pool in its lifespan
         state, say) can be used here. Works from any test, sync or async, on
         any runner.
         """
-        return self.adapter.loop.call(func, *args)
+        call = functools.partial(func, **kwargs) if kwargs else func
+        result: _T = self.adapter.loop.call(call, *args)
+        return result
 
-    def __enter__(self) -> "TestClient":
+    def __enter__(self) -> TestClient:
         """Run the app's lifespan startup; its shutdown runs when the block ends.
 
         Entering again inside the block runs the lifespan again, nested (as
