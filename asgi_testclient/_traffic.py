@@ -51,13 +51,36 @@ class BodyTap:
             self.head += data[:room]
 
 
+class Answer:
+    """What the report shows of a response read in full.
+
+    Keeping the response itself would keep the exchange behind it, and with
+    it objects of the app's loop: requests get measurably slower for every
+    exchange kept that way.
+    """
+
+    __slots__ = ("app_error", "content", "encoding", "headers", "reason", "status_code")
+
+    def __init__(self, response: Any) -> None:
+        self.status_code = response.status_code
+        self.reason = response.reason
+        self.headers = response.headers
+        self.encoding = response.encoding
+        self.content = response._content
+        # What the app raised, when it raised and the client answered 500.
+        exchange = getattr(getattr(response.raw, "asgi_reader", None), "_exchange", None)
+        self.app_error = getattr(exchange, "swallowed_error", None)
+
+
 class HTTPRecord:
     """One request of a client, as the test's thread sent it."""
 
-    __slots__ = ("error", "request", "response", "seconds", "started", "stream", "tap")
+    __slots__ = ("body", "error", "headers", "method", "response", "seconds", "started", "stream", "tap", "url")
 
     def __init__(self, request: Any, stream: bool) -> None:
-        self.request = request
+        # What the report shows of the request, not the request (its cookie
+        # jar and hooks would stay alive with it).
+        self.method, self.url, self.headers, self.body = request.method, request.url, request.headers, request.body
         self.stream = stream
         self.started = time.perf_counter()
         self.response: Any = None
@@ -69,13 +92,17 @@ class HTTPRecord:
         # After redirects the session returns the last response; this
         # request's own is the first of its history.
         history = response.history
-        self.response = history[0] if history else response
-        elapsed = getattr(self.response, "elapsed", None)
-        self.seconds = elapsed.total_seconds() if elapsed is not None else time.perf_counter() - self.started
-        if self.stream:
-            reader = getattr(response.raw, "asgi_reader", None)
-            if reader is not None:
-                self.tap = reader.tap = BodyTap()
+        own = history[0] if history else response
+        self.seconds = own.elapsed.total_seconds()
+        if not self.stream:
+            self.response = Answer(own)
+            return
+        # A streamed body is read later, if at all: keep the response, and
+        # see what the test reads of it.
+        self.response = own
+        reader = getattr(own.raw, "asgi_reader", None)
+        if reader is not None:
+            self.tap = reader.tap = BodyTap()
 
     def failed(self, error: BaseException) -> None:
         self.error = error

@@ -11,7 +11,7 @@ each way.
 import json
 from typing import Any, Iterable, List, Optional, Tuple
 
-from ._traffic import ClientTraffic, HTTPRecord, Recording, WebSocketRecord
+from ._traffic import Answer, ClientTraffic, HTTPRecord, Recording, WebSocketRecord
 
 #: Characters of a body shown before it is cut.
 BODY_LIMIT = 2000
@@ -64,16 +64,16 @@ def _format_client(traffic: ClientTraffic, show_secrets: bool) -> str:
 
 
 def _format_http(number: int, record: HTTPRecord, show_secrets: bool) -> List[str]:
-    request, response = record.request, record.response
+    response = record.response
     if response is not None:
         outcome = f"{response.status_code} {response.reason}".rstrip()
     elif record.error is not None:
         outcome = f"raised {exception_line(record.error)}"
     else:
         outcome = "(no response yet)"
-    lines = [f"[{number}] {request.method} {request.url} -> {outcome}{_duration(record.seconds)}"]
-    lines.extend(_headers("request headers", request.headers.items(), show_secrets))
-    lines.extend(_request_body(request))
+    lines = [f"[{number}] {record.method} {record.url} -> {outcome}{_duration(record.seconds)}"]
+    lines.extend(_headers("request headers", record.headers.items(), show_secrets))
+    lines.extend(_request_body(record.body, record.headers.get("content-type")))
     if response is None:
         return lines
     lines.extend(_headers("response headers", response.headers.items(), show_secrets))
@@ -86,11 +86,9 @@ def _format_http(number: int, record: HTTPRecord, show_secrets: bool) -> List[st
     return lines
 
 
-def _request_body(request: Any) -> List[str]:
-    body = request.body
+def _request_body(body: Any, content_type: Optional[str]) -> List[str]:
     if body is None or body == b"" or body == "":
         return []
-    content_type = request.headers.get("content-type")
     if isinstance(body, str):
         body = body.encode("utf-8")
     if isinstance(body, (bytes, bytearray)):
@@ -110,7 +108,7 @@ def _length(body: Any) -> str:
 
 def _response_body(record: HTTPRecord, response: Any) -> List[str]:
     content_type = response.headers.get("content-type")
-    content = response.__dict__.get("_content")
+    content = response.content if isinstance(response, Answer) else response.__dict__.get("_content")
     if isinstance(content, bytes):
         return _body("response body", content, content_type, response.encoding)
     tap = record.tap
@@ -124,16 +122,20 @@ def _response_body(record: HTTPRecord, response: Any) -> List[str]:
 
 
 def _app_error(response: Any) -> str:
-    """What the app raised while answering, as the exchange kept it."""
-    exchange = getattr(getattr(response.raw, "asgi_reader", None), "_exchange", None)
-    if exchange is None:
-        return ""
-    error = exchange.error
-    if error is not None and not (exchange.cancelled and exchange.error_is_cancellation):
-        from ._exchange import unwrap_group
+    """What the app raised while answering: a response read in full kept
+    it (if the client answered 500 for it), a streamed one's exchange has it."""
+    if isinstance(response, Answer):
+        swallowed = response.app_error
+    else:
+        exchange = getattr(getattr(response.raw, "asgi_reader", None), "_exchange", None)
+        if exchange is None:
+            return ""
+        error = exchange.error
+        if error is not None and not (exchange.cancelled and exchange.error_is_cancellation):
+            from ._exchange import unwrap_group
 
-        return f"app raised {exception_line(unwrap_group(error))}"
-    swallowed = getattr(exchange, "swallowed_error", None)
+            return f"app raised {exception_line(unwrap_group(error))}"
+        swallowed = getattr(exchange, "swallowed_error", None)
     if swallowed is not None:
         kind, args = swallowed
         message = ", ".join(map(str, args)) if len(args) != 1 else str(args[0])

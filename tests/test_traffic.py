@@ -55,6 +55,10 @@ async def app(scope, receive, send):
     path = scope["path"]
     if path == "/boom":
         raise ValueError("boom\nand more")
+    if path == "/half":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"half", "more_body": True})
+        raise KeyError("the rest")
     if path == "/binary":
         headers, payload = [(b"content-type", b"image/png")], b"\x89PNG\r\n\x1a\n\x00\x00" * 100
     elif path == "/long":
@@ -219,10 +223,14 @@ def test_raised():
 def test_answered_500():
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/boom").status_code == 200
+
+def test_raised_while_streaming():
+    with TestClient(app) as client:
+        client.get("/half", stream=True).content
 """,
     )
-    result.assert_outcomes(failed=2)
-    first, second = _two_call_sections(result)
+    result.assert_outcomes(failed=3)
+    first, second, third = _call_sections(result, 3)
     raised = r"^\[1\] GET http://testserver/boom -> raised ValueError: boom and more \(\d+\.\d ms\)$"
     assert re.search(raised, first, re.M)
     assert re.search(r"^\[1\] GET http://testserver/boom -> 500 Internal Server Error \(", second, re.M)
@@ -230,9 +238,14 @@ def test_answered_500():
         "  response body: (empty)\n"
         "  app raised ValueError: boom and more (answered as a server would: raise_server_exceptions=False)"
     )
+    assert third.endswith(
+        "  response body (text/plain, streamed, the test read 4 bytes):\n"
+        "    half\n"
+        "  app raised KeyError: 'the rest'"
+    )
 
 
-def _two_call_sections(result):
+def _call_sections(result, count):
     texts, current = [], None
     for line in result.outlines:
         if re.fullmatch(r"-+ Captured asgi traffic call -+", line):
@@ -242,7 +255,7 @@ def _two_call_sections(result):
             current = None
         elif current is not None:
             current.append(line)
-    assert len(texts) == 2, result.stdout.str()
+    assert len(texts) == count, result.stdout.str()
     return ["\n".join(lines).strip("\n") for lines in texts]
 
 
