@@ -380,26 +380,22 @@ class TestClient(requests.Session):
             subprotocols=[] if offered is None else [value.strip() for value in offered.split(",")],
             strict=adapter.strict,
         )
+        session_class: Callable[..., WebSocketTestSession] = WebSocketTestSession
+        recorded: Dict[str, Any] = {}
         recording = _traffic.current
-        if recording is not None:
+        if recording is not None:  # a session that records itself for the failure report
             from ._traffic_ws import RecordedWebSocketTestSession
 
-            return RecordedWebSocketTestSession(
-                adapter.loop,
-                adapter.app,
-                scope,
-                timeout=timeout,
-                raise_server_exceptions=adapter.raise_server_exceptions,
-                strict=adapter.strict,
-                traffic_record=recording.websocket(self, prepared.url or "", prepared),
-            )
-        return WebSocketTestSession(
+            session_class = RecordedWebSocketTestSession
+            recorded = {"traffic_record": recording.websocket(self, prepared.url or "", prepared)}
+        return session_class(
             adapter.loop,
             adapter.app,
             scope,
             timeout=timeout,
             raise_server_exceptions=adapter.raise_server_exceptions,
             strict=adapter.strict,
+            **recorded,
         )
 
     # -- the loop and the lifespan ----------------------------------------------
