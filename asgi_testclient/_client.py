@@ -1,10 +1,28 @@
 """``TestClient``: a ``requests.Session`` whose every request goes to an ASGI app."""
 
+# The annotations name types that exist for type checkers only (requests'
+# stubs, ParamSpec before Python 3.10): they stay strings at runtime.
+from __future__ import annotations
+
 import copy
+import functools
 import threading
 import weakref
 from http.cookiejar import CookieJar
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -12,6 +30,7 @@ from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
 
+from . import _traffic
 from ._adapter import ASGIAdapter, TimeoutArg
 from ._lifespan import LifespanRunner
 from ._memo import Memo
@@ -26,6 +45,27 @@ if TYPE_CHECKING:  # pragma: no cover - imported when first used
 
     from ._websocket import WebSocketTestSession
 
+if TYPE_CHECKING:  # pragma: no cover
+    # How requests' stubs (types-requests) type Session.request's arguments:
+    # request() takes the same, so a type checker holds calls to it (and
+    # to get, post, ..., which requests types the same way) to them.
+    from requests.models import _JSON
+    from requests.sessions import (
+        _Auth,
+        _Cert,
+        _Data,
+        _Files,
+        _HeadersUpdateMapping,
+        _HooksInput,
+        _Params,
+        _TextMapping,
+        _Verify,
+    )
+    from typing_extensions import ParamSpec
+
+    _P = ParamSpec("_P")
+
+_T = TypeVar("_T")
 
 class _Unset:
     def __repr__(self) -> str:
@@ -43,7 +83,7 @@ _LIFESPAN_MODES = ("on", "auto", "off")
 STRICT_DEFAULT = False
 
 # URLs joined to base URLs: a suite sends the same few again and again.
-_JOINED: "Memo[Tuple[str, str], str]" = Memo()
+_JOINED: Memo[Tuple[str, str], str] = Memo()
 
 #: Seconds a websocket handshake or ``receive*`` waits when neither the call,
 #: ``websocket_connect(timeout=...)`` nor the client sets a timeout.
@@ -122,6 +162,9 @@ class TestClient(requests.Session):
 
     __test__ = False  # not a test class, whatever pytest thinks of the name
 
+    #: This client's exchanges in the current test's recording (see ``_traffic``).
+    _traffic_log: Optional[_traffic.ClientTraffic] = None
+
     def __init__(
         self,
         app: ASGIApp,
@@ -169,6 +212,9 @@ class TestClient(requests.Session):
         self._lifespan_lock = threading.Lock()
         # A client nobody closed still stops its loop thread when collected.
         self._finalizer = weakref.finalize(self, adapter.loop.stop)
+        recording = _traffic.current
+        if recording is not None:  # a client made during a test is in its report
+            recording.traffic(self)
 
     # -- requests ------------------------------------------------------------
 
@@ -228,24 +274,24 @@ class TestClient(requests.Session):
             "cert": merge_setting(cert, self.cert),
         }
 
-    def request(  # type: ignore[override]
+    def request(
         self,
-        method: str,
+        method: Union[str, bytes],
         url: Union[str, bytes],
-        params: Any = None,
-        data: Any = None,
-        headers: Any = None,
-        cookies: Any = None,
-        files: Any = None,
-        auth: Any = None,
+        params: Optional[_Params] = None,
+        data: Optional[_Data] = None,
+        headers: Optional[_HeadersUpdateMapping] = None,
+        cookies: Union[RequestsCookieJar, _TextMapping, None] = None,
+        files: Optional[_Files] = None,
+        auth: Optional[_Auth] = None,
         timeout: TimeoutArg = USE_CLIENT_DEFAULT,
         allow_redirects: Optional[bool] = None,
-        proxies: Any = None,
-        hooks: Any = None,
+        proxies: Optional[_TextMapping] = None,
+        hooks: Optional[_HooksInput] = None,
         stream: Optional[bool] = None,
-        verify: Any = None,
-        cert: Any = None,
-        json: Any = None,
+        verify: Optional[_Verify] = None,
+        cert: Optional[_Cert] = None,
+        json: Optional[_JSON] = None,
     ) -> requests.Response:
         """Send a request to the app; the arguments are those of
         :meth:`requests.Session.request`.
@@ -254,7 +300,7 @@ class TestClient(requests.Session):
         client: ``allow_redirects=None`` means no redirects for ``request()``,
         ``post``, ``put``, ``patch`` and ``delete`` (``get`` and ``options``
         follow them, ``head`` does not); and ``timeout`` defaults to the
-        client's ``timeout``.
+        client's ``timeout``. ``timeout`` also takes a ``urllib3.Timeout``.
 
         :rtype: requests.Response
         """
@@ -289,7 +335,17 @@ class TestClient(requests.Session):
         in :meth:`request`."""
         if kwargs.get("timeout", USE_CLIENT_DEFAULT) is USE_CLIENT_DEFAULT:
             kwargs["timeout"] = self.timeout
-        return super().send(request, **kwargs)
+        recording = _traffic.current
+        if recording is None:
+            return super().send(request, **kwargs)
+        record = recording.http(self, request, bool(kwargs.get("stream")))
+        try:
+            response = super().send(request, **kwargs)
+        except BaseException as exc:
+            record.failed(exc)
+            raise
+        record.finished(response)
+        return response
 
     # -- websockets ------------------------------------------------------------
 
@@ -298,7 +354,7 @@ class TestClient(requests.Session):
         url: str,
         subprotocols: Optional[Sequence[str]] = None,
         **options: Any,
-    ) -> "WebSocketTestSession":
+    ) -> WebSocketTestSession:
         """Open a websocket to the app; use the result as a context manager.
 
         ``url`` may be relative to ``base_url`` or absolute, with ``ws``,
@@ -360,13 +416,22 @@ class TestClient(requests.Session):
         )
         from ._websocket import WebSocketTestSession  # not imported until a websocket is opened
 
-        return WebSocketTestSession(
+        session_class: Callable[..., WebSocketTestSession] = WebSocketTestSession
+        recorded: Dict[str, Any] = {}
+        recording = _traffic.current
+        if recording is not None:  # a session that records itself for the failure report
+            from ._traffic_ws import RecordedWebSocketTestSession
+
+            session_class = RecordedWebSocketTestSession
+            recorded = {"traffic_record": recording.websocket(self, prepared.url or "", prepared)}
+        return session_class(
             adapter.loop,
             adapter.app,
             scope,
             timeout=timeout,
             raise_server_exceptions=adapter.raise_server_exceptions,
             strict=adapter.strict,
+            **recorded,
         )
 
     # -- the loop and the lifespan ----------------------------------------------
@@ -378,7 +443,7 @@ class TestClient(requests.Session):
         return self.adapter.state
 
     @property
-    def portal(self) -> "BlockingPortal":
+    def portal(self) -> BlockingPortal:
         """An anyio blocking portal into the client's event loop, the one the
         app runs on: ``client.portal.call(async_fn, *args)`` runs a coroutine
         function there and returns its result. Not usable from inside a trio
@@ -386,16 +451,19 @@ class TestClient(requests.Session):
         :meth:`run` there."""
         return self.adapter.loop.portal
 
-    def run(self, func: Callable[..., Any], *args: Any) -> Any:
-        """Run ``await func(*args)`` on the app's event loop and return its result.
+    def run(self, func: Callable[_P, Awaitable[_T]], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run ``await func(*args, **kwargs)`` on the app's event loop and
+        return its result.
 
         Objects the app made on its loop (a database pool in its lifespan
         state, say) can be used here. Works from any test, sync or async, on
         any runner.
         """
-        return self.adapter.loop.call(func, *args)
+        call = functools.partial(func, **kwargs) if kwargs else func
+        result: _T = self.adapter.loop.call(call, *args)
+        return result
 
-    def __enter__(self) -> "TestClient":
+    def __enter__(self) -> TestClient:
         """Run the app's lifespan startup; its shutdown runs when the block ends.
 
         Entering again inside the block runs the lifespan again, nested (as

@@ -484,6 +484,7 @@ class HTTPExchange:
                 # Turned into the response a server would send: let the
                 # exception go, and with it the app's frames (and whatever
                 # they hold), however long the test keeps the response.
+                self.swallowed_error = (type(error), error.args)  # for a failure report (_traffic_format)
                 self.error, self.error_swallowed = None, True
                 return None
             if self.error_swallowed:

@@ -90,6 +90,9 @@ class BodyReader:
     must see. ``close()`` before the end tells the app the client left.
     """
 
+    #: Called with every piece the test reads, while a failure report records it.
+    tap: Optional[Callable[[bytes], None]] = None
+
     def __init__(
         self,
         exchange: HTTPExchange,
@@ -194,7 +197,10 @@ class BodyReader:
                 parts.append(chunk[offset : offset + need])
                 self._offset += need
                 need = 0
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        if self.tap is not None:
+            self.tap(data)
+        return data
 
     def _discard(self) -> None:
         self._chunks.clear()

@@ -71,6 +71,23 @@ is imported, so that ``from starlette.testclient import TestClient`` and
 ``from fastapi.testclient import TestClient`` give this package's client in
 the whole run; the swap is undone when pytest finishes.
 
+Traffic in failure reports
+--------------------------
+
+When a test fails, its report gets a section, ``Captured asgi traffic
+call`` (or ``setup``, ``teardown``), next to the captured output: for every
+client the test used (from the fixtures, made in the test, or from the
+legacy swap), its last exchanges with the app, in order: method, URL,
+status, duration, the headers each way, an excerpt of each body and what
+the app raised; for websockets, the messages each way. Bodies a test
+streamed are shown as far as the test read them.
+
+* ``--asgi-traffic=N`` (ini: ``asgi_traffic``): how many exchanges per
+  client (default 10); ``0`` turns the section off.
+* ``--asgi-traffic-show-secrets`` (ini: ``asgi_traffic_show_secrets``):
+  show the values of ``Authorization``, ``Proxy-Authorization``, ``Cookie``
+  and ``Set-Cookie``, masked by default.
+
 The plugin keeps no state between tests or clients outside of pytest's own
 objects, and works the same in every pytest-xdist worker.
 """
@@ -102,6 +119,8 @@ BACKENDS: Dict[str, Tuple[str, Dict[str, Any]]] = {
 }
 
 _LEGACY_OPTION = "asgi_testclient_legacy"
+_TRAFFIC_OPTION = "asgi_traffic"
+_SECRETS_OPTION = "asgi_traffic_show_secrets"
 _BACKENDS_OPTION = "asgi_backends"
 _STRICT_OPTION = "asgi_testclient_strict"
 _MARKER = "asgi_backends"
@@ -133,6 +152,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "comma-separated event loops the asgi_* fixtures run every test on:"
             " asyncio, trio, uvloop (default: asyncio; ini: asgi_backends)"
         ),
+    )
+    group.addoption(
+        "--asgi-traffic",
+        dest=_TRAFFIC_OPTION,
+        default=None,
+        metavar="N",
+        help=(
+            "how many of each client's last exchanges with the app a failed test's report"
+            " shows (default: 10; 0: none; ini: asgi_traffic)"
+        ),
+    )
+    group.addoption(
+        "--asgi-traffic-show-secrets",
+        action="store_true",
+        dest=_SECRETS_OPTION,
+        default=None,
+        help=(
+            "show Authorization, Proxy-Authorization, Cookie and Set-Cookie values in"
+            " failure reports instead of masking them (ini: asgi_traffic_show_secrets)"
+        ),
+    )
+    parser.addini(
+        _TRAFFIC_OPTION,
+        default="10",
+        help="exchanges per client in a failed test's report; 0 turns it off (see --asgi-traffic)",
+    )
+    parser.addini(
+        _SECRETS_OPTION,
+        type="bool",
+        default=False,
+        help="show credentials in failure reports (see --asgi-traffic-show-secrets)",
     )
     parser.addini(
         _LEGACY_OPTION,
@@ -205,6 +255,7 @@ def pytest_configure(config: pytest.Config) -> None:
         " when it uses the asgi_backend, asgi_client_factory or asgi_client fixture",
     )
     _configured_backends(config)  # a bad --asgi-backends is a usage error at once
+    _traffic_settings(config)  # and so is a bad --asgi-traffic
     # When the plugin was loaded too late for pytest_load_initial_conftests
     # (from a conftest's pytest_plugins), test modules are still to come.
     _install_legacy(config, config.getoption(_LEGACY_OPTION))
@@ -226,6 +277,55 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
         legacy.uninstall()
         _set_installed_legacy(config, False)
+
+
+# -- traffic in failure reports ----------------------------------------------------
+
+
+def _traffic_settings(config: pytest.Config) -> Tuple[int, bool]:
+    """``(exchanges per client, show secrets)``; ``0`` exchanges: no report."""
+    option = config.getoption(_TRAFFIC_OPTION)
+    where = "--asgi-traffic" if option is not None else "ini option asgi_traffic"
+    value = option if option is not None else config.getini(_TRAFFIC_OPTION)
+    try:
+        limit = int(str(value).strip())
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise pytest.UsageError(f"{where}: expected a number of exchanges, 0 or more, not {value!r}")
+    secrets = config.getoption(_SECRETS_OPTION) or config.getini(_SECRETS_OPTION)
+    return limit, bool(secrets)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: Any) -> Iterator[None]:
+    # Setup, call and teardown of one test, with their reports.
+    limit, secrets = _traffic_settings(item.config)
+    if not limit:
+        yield
+        return
+    from asgi_testclient import _traffic
+
+    previous = _traffic.start(limit, secrets)
+    try:
+        yield
+    finally:
+        _traffic.stop(previous)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    outcome: Any = yield
+    report = outcome.get_result()
+    if not report.failed or not _traffic_settings(item.config)[0]:
+        return
+    traffic = sys.modules.get("asgi_testclient._traffic")
+    recording = getattr(traffic, "current", None)
+    if recording is None:
+        return
+    text = recording.report()
+    if text:
+        report.sections.append((f"Captured asgi traffic {report.when}", text))
 
 
 # -- backends ----------------------------------------------------------------------

@@ -1,12 +1,14 @@
 #!/usr/bin/env python
 """A/B: the package at a git revision against the working tree, interleaved in one process.
 
-    python benchmarks/ab.py [--base REV] [--workload with|without|w2] [--rounds N]
+    python benchmarks/ab.py [--base REV] [--workload with|without|w2] [--rounds N] [--traffic N]
 
 On a machine whose speed drifts, two runs minutes apart can differ by more
 than a change under test. Here both versions are imported side by side (the
 revision's copy under another name) and take turns on the same workload,
-W1 inside ``with``, W1 without it, or W2, in the same process: each round
+W1 inside ``with``, W1 without it, or W2, in the same process (with
+``--traffic N``, the working tree records its traffic as the pytest plugin
+does while a test runs): each round
 times ``--requests`` requests of one, then of the other, alternating which
 goes first. It prints each side's minimum, first quartile and median per
 request, and the ratio new/base (below 1: the working tree is faster).
@@ -47,10 +49,20 @@ def main() -> None:
     parser.add_argument("--workload", choices=["with", "without", "w2"], default="with")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--requests", type=int, default=300, help="requests per side per round")
+    parser.add_argument(
+        "--traffic",
+        type=int,
+        default=0,
+        metavar="N",
+        help="record the working tree's traffic as the pytest plugin does for a test, N exchanges per client",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         packages = load_both(args.base, Path(tmp))
+        if args.traffic:
+            # One recording for the whole run: what one long test costs.
+            importlib.import_module("atc_new._traffic").start(args.traffic)
         clients = {name: package.TestClient(app) for name, package in packages.items()}
         if args.workload != "without":
             for client in clients.values():
