@@ -1,10 +1,11 @@
 """``TestClient``: a ``requests.Session`` whose every request goes to an ASGI app."""
 
 import copy
+import functools
 import threading
 import weakref
 from http.cookiejar import CookieJar
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -12,14 +13,15 @@ from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
 
-from ._adapter import ASGIAdapter, TimeoutArg
+from ._adapter import ASGIAdapter
+from ._compat import cookie_policy
 from ._lifespan import LifespanRunner
-from ._memo import Memo
 from ._merge import merge_hooks, merge_setting
 from ._multipart import MultipartBody
 from ._prepare import prepare
 from ._scope import Address, websocket_scope
-from ._types import ASGIApp
+from ._timeout import TimeoutArg
+from ._types import ASGIApp, Default
 
 if TYPE_CHECKING:  # pragma: no cover - imported when first used
     from anyio.from_thread import BlockingPortal
@@ -27,13 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover - imported when first used
     from ._websocket import WebSocketTestSession
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "<client default>"
-
-
 #: The default of ``timeout=`` in request methods: use ``TestClient.timeout``.
-USE_CLIENT_DEFAULT: Any = _Unset()
+USE_CLIENT_DEFAULT: Any = Default("client default")
 
 _LIFESPAN_MODES = ("on", "auto", "off")
 
@@ -42,8 +39,11 @@ _LIFESPAN_MODES = ("on", "auto", "off")
 #: ``--asgi-strict``) made a whole test run strict.
 STRICT_DEFAULT = False
 
-# URLs joined to base URLs: a suite sends the same few again and again.
-_JOINED: "Memo[Tuple[str, str], str]" = Memo()
+
+@functools.lru_cache(maxsize=32)
+def _join(base_url: str, url: str) -> str:
+    # Remembered: a suite joins the same few URLs to its base URL again and again.
+    return urljoin(base_url, url)
 
 #: Seconds a websocket handshake or ``receive*`` waits when neither the call,
 #: ``websocket_connect(timeout=...)`` nor the client sets a timeout.
@@ -176,11 +176,7 @@ class TestClient(requests.Session):
         """``urljoin(base_url, url)``, as the old client joined them."""
         if isinstance(url, bytes):
             url = url.decode("utf-8")
-        key = (self.base_url, url)
-        try:
-            return _JOINED[key]
-        except KeyError:
-            return _JOINED.remember(key, urljoin(self.base_url, url))
+        return _join(self.base_url, url)
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         """Merge ``request`` with the session's settings, as requests does.
@@ -190,7 +186,7 @@ class TestClient(requests.Session):
         policy), and with ``strict=True`` a cookie that would read as two
         is refused.
         """
-        jar = RequestsCookieJar(policy=getattr(self.cookies, "_policy", None))
+        jar = RequestsCookieJar(policy=cookie_policy(self.cookies))
         _merge_cookies(jar, self.cookies)
         cookies = request.cookies
         if cookies:

@@ -13,10 +13,9 @@ from typing import Any, Dict, Optional, Tuple
 import anyio
 import anyio.abc
 
-from ._adapter import read_timeout
-from ._exceptions import ASGIProtocolError, LifespanError
-from ._exchange import unwrap_group
+from ._exceptions import ASGIProtocolError, LifespanError, unwrap_group
 from ._loop import LoopThread
+from ._timeout import read_timeout
 from ._types import ASGI3App, Message
 
 #: Seconds an app that reported a failed startup or shutdown has to end (and

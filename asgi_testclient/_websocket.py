@@ -8,7 +8,7 @@ notifies the test thread, which sleeps in ``Condition.wait_for``; the test
 thread appends to the *inbox* and sets, through :meth:`LoopThread.call_soon`,
 the ``anyio.Event`` the app's ``receive()`` sleeps on. Neither side polls,
 and every wait of the test thread is bounded: ``receive*`` by its
-``timeout``, leaving ``with`` by :data:`DISCONNECT_GRACE` and :data:`CANCEL_WAIT`.
+``timeout``, leaving ``with`` by ``DISCONNECT_GRACE`` and ``CANCEL_WAIT``.
 """
 
 import collections
@@ -23,20 +23,15 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from ._adapter import read_timeout
+from . import _channel
+from ._compat import set_content
 from ._disconnect import WebSocketDenialResponse, WebSocketDisconnect
-from ._exceptions import ASGIProtocolError, attach
-from ._exchange import unwrap_group
-from ._http import header_pairs
-from ._loop import LoopClosed, LoopThread
+from ._exceptions import ASGIProtocolError, attach, unwrap_group
+from ._http import header_pairs, joined_headers
+from ._loop import CANCEL_WAIT, LoopClosed, LoopThread
 from ._response import reason_phrase
-from ._types import ASGI3App, Message, Scope
-
-#: Seconds the app has to finish once the session is closed, before it is cancelled.
-DISCONNECT_GRACE = 1.0
-
-#: Seconds to wait for a cancelled app to finish.
-CANCEL_WAIT = 5.0
+from ._timeout import read_timeout
+from ._types import ASGI3App, Default, Message, Scope
 
 # Where the app is in the protocol, and which messages it may send there.
 _CONNECTING, _ACCEPTED, _CLOSED, _RESPONDING, _DENIED = "connecting", "accepted", "closed", "responding", "denied"
@@ -86,12 +81,7 @@ def _problem(kind: str, message: Message, strict: bool) -> str:
     return ""
 
 
-class _Default:
-    def __repr__(self) -> str:
-        return "<session timeout>"
-
-
-_DEFAULT: Any = _Default()
+_DEFAULT: Any = Default("session timeout")
 
 
 class _ClientDisconnected(OSError):
@@ -117,7 +107,7 @@ class WebSocketTestSession:
     :class:`WebSocketDenialResponse` if it answered with an HTTP response, or
     ``TimeoutError`` if it did neither within ``timeout``. Leaving sends
     ``websocket.disconnect`` (code 1000) if the socket is still open, waits
-    for the app to finish (cancelling it after :data:`DISCONNECT_GRACE`
+    for the app to finish (cancelling it after ``DISCONNECT_GRACE``
     seconds) and raises the app's exception if it failed.
 
     :attr:`url` is the websocket URL, :attr:`scope` what the app received;
@@ -320,7 +310,7 @@ class WebSocketTestSession:
         if not finished and exc is None:
             raise TimeoutError(
                 f"the app serving websocket {self.url} did not finish within"
-                f" {DISCONNECT_GRACE + CANCEL_WAIT:g} seconds of the client closing it, even when cancelled"
+                f" {_channel.DISCONNECT_GRACE + CANCEL_WAIT:g} seconds of the client closing it, even when cancelled"
             )
 
     def _handshake(self) -> Optional[BaseException]:
@@ -366,13 +356,11 @@ class WebSocketTestSession:
     def _build_response(self, status: int, headers: List[Tuple[bytes, bytes]], body: bytes) -> requests.Response:
         response = requests.Response()
         response.status_code, response.reason, response.url = status, reason_phrase(status), self.url
-        merged: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-        for raw_name, raw_value in headers:
-            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
-            merged[name] = f"{merged[name]}, {value}" if name in merged else value
+        merged: CaseInsensitiveDict[str] = CaseInsensitiveDict(
+            joined_headers([(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers])
+        )
         response.headers, response.encoding = merged, get_encoding_from_headers(merged)
-        response._content = body
-        response._content_consumed = True  # type: ignore[attr-defined]
+        set_content(response, body)
         return response
 
     def _shut_down(self) -> bool:
@@ -389,7 +377,7 @@ class WebSocketTestSession:
             # A strict server echoes the app's close.
             self._deliver(_disconnect_message(*(self._close or (1000, "")), strict=True))
         with self._cond:
-            if self._cond.wait_for(lambda: self._finished, DISCONNECT_GRACE):
+            if self._cond.wait_for(lambda: self._finished, _channel.DISCONNECT_GRACE):
                 return True
             self._cancelled = True
             cancel_scope = self._cancel_scope
