@@ -194,6 +194,16 @@ class Channel:
             self.loop.call_soon(space.set)
         return taken
 
+    def take_one(self, size: int = 0) -> Any:
+        """Under ``cond``: the oldest message from the app (offered with
+        ``size``), freeing its space once the buffer is back to high water."""
+        message = self.from_app.popleft()
+        self.buffered -= size
+        if self._space is not None and (self.high_water is None or self.buffered <= self.high_water):
+            space, self._space = self._space, None
+            self.loop.call_soon(space.set)
+        return message
+
     def close(self, reason: Any, *, drop: bool = False) -> None:
         """Close the channel with ``reason``: the app's waits end, and its
         sends need not wait for space. ``drop`` discards what the app sent."""

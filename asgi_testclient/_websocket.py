@@ -319,7 +319,8 @@ class WebSocketTestSession:
             if protocol_only or error is None or self._error_reported:
                 return None
             self._error_reported = True
-            if isinstance(error, LoopClosed) or (self._channel.error_wraps_cancellation and not self._channel.cancelled):
+            channel = self._channel
+            if isinstance(error, LoopClosed) or (channel.error_wraps_cancellation and not channel.cancelled):
                 return WebSocketDisconnect(
                     1006,
                     f"the client was closed (client.close(), or leaving 'with client:') while websocket"
