@@ -5,17 +5,7 @@ import functools
 import threading
 import weakref
 from http.cookiejar import CookieJar
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Callable,
-    Dict,
-    Iterable,
-    List,
-    Optional,
-    Sequence,
-    Union,
-)
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -364,9 +354,7 @@ class TestClient(requests.Session):
             strict=adapter.strict,
             extensions=adapter.extensions,
         )
-        from ._websocket import (
-            WebSocketTestSession,  # not imported until a websocket is opened
-        )
+        from ._websocket import WebSocketTestSession  # not imported until a websocket is opened
 
         return WebSocketTestSession(
             adapter.loop,

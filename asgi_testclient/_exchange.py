@@ -21,17 +21,7 @@ import collections
 import threading
 import time
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Callable,
-    Deque,
-    FrozenSet,
-    List,
-    Optional,
-    Tuple,
-    Union,
-)
+from typing import TYPE_CHECKING, Any, Callable, Deque, FrozenSet, List, Optional, Tuple, Union
 
 import anyio
 import anyio.lowlevel

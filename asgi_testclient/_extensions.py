@@ -13,17 +13,7 @@ turns that into the response attributes a test reads.
 """
 
 from collections import OrderedDict
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Dict,
-    FrozenSet,
-    Iterable,
-    List,
-    Optional,
-    Tuple,
-    Union,
-)
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
 from requests.structures import CaseInsensitiveDict
 
