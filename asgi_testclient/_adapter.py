@@ -8,51 +8,22 @@ It knows nothing of cookies, redirects, auth or hooks: those stay with
 """
 
 import threading
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Union
 
 import requests
 from requests.adapters import BaseAdapter
-from urllib3.util import Timeout
 
 from ._app import as_asgi3
 from ._body import request_body
-from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
+from ._channel import TIMEOUT_GRACE
+from ._compat import set_content
+from ._exchange import ExchangeTimeout, HTTPExchange
 from ._extensions import MESSAGE_EXTENSIONS, HeaderMap, fill_response, parse_extensions
 from ._loop import LoopThread
 from ._response import BodyReader, build_response
 from ._scope import Address, http_scope
+from ._timeout import TimeoutArg, read_timeout
 from ._types import ASGIApp
-
-TimeoutArg = Union[None, float, Tuple[Optional[float], Optional[float]], Timeout]
-
-
-def read_timeout(timeout: TimeoutArg) -> Optional[float]:
-    """The read part of anything requests accepts as ``timeout=``."""
-    if timeout is None:
-        return None
-    if isinstance(timeout, Timeout):
-        # What urllib3 would allow a read on a connection made just now
-        # (``total`` bounds it too). Unset parts are sentinels, not numbers:
-        # ``Timeout()`` and ``Timeout(read=None)`` wait without a limit.
-        started = timeout.clone()
-        started.start_connect()
-        value = started.read_timeout
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None
-        return float(value)
-    if isinstance(timeout, tuple):
-        if len(timeout) != 2:
-            raise ValueError(
-                f"Invalid timeout {timeout!r}. Pass a (connect, read) timeout tuple, or a single float"
-            )
-        timeout = timeout[1]
-        if timeout is None:
-            return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise ValueError(f"Invalid timeout {timeout!r}: it must be a number of seconds, a tuple or None")
-    if timeout <= 0:
-        raise ValueError(f"Invalid timeout {timeout!r}: it must be greater than zero")
-    return float(timeout)
 
 
 class ASGIAdapter(BaseAdapter):
@@ -195,8 +166,7 @@ class ASGIAdapter(BaseAdapter):
             if "content-encoding" not in response.headers:
                 # Nothing to decode: hand requests the body as it would
                 # have read it, without going through urllib3's reads.
-                response._content = reader.read()
-                response._content_consumed = True  # type: ignore[attr-defined]
+                set_content(response, reader.read())
         if exchange.template is not None:
             # Starlette's templates report before the response starts; like
             # the old client, set the attributes only when they did.

@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import importlib
 import os
-import re
 import sys
 import traceback
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -19,12 +18,11 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter
 
-from ._adapter import ASGIAdapter, TimeoutArg
+from ._adapter import ASGIAdapter
 from ._client import TestClient
-
-# RFC 9110's token: any method made of these characters is sent, standard
-# or not (PROPFIND, PURGE, ...).
-_METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+from ._compat import content_consumed
+from ._http import is_method
+from ._timeout import TimeoutArg
 
 # curl's exit codes for the same failures.
 _EXIT_HTTP_ERROR = 22
@@ -137,7 +135,8 @@ def _body_part(value: str) -> bytes:
 def _method_and_url(target: Sequence[str], has_body: bool) -> Tuple[str, str]:
     if len(target) == 1:
         return ("POST" if has_body else "GET"), target[0]
-    if len(target) == 2 and _METHOD.fullmatch(target[0]):
+    # Any method that is an HTTP token is sent, standard or not (PROPFIND, PURGE, ...).
+    if len(target) == 2 and is_method(target[0]):
         return target[0].upper(), target[1]
     raise UsageError(f"expected [METHOD] URL, got {' '.join(target)!r}")
 
@@ -217,7 +216,7 @@ def _write_response(out: Any, response: requests.Response) -> None:
         _write_head(out, hop)
     _write_head(out, response)
     out.flush()
-    if getattr(response, "_content_consumed", False):
+    if content_consumed(response):
         # requests reads a redirect's body, followed or not, to free the
         # connection: print what it read (decoded, if it was compressed; a
         # redirect's body seldom is).

@@ -19,7 +19,6 @@ from typing import (
     List,
     Optional,
     Sequence,
-    Tuple,
     TypeVar,
     Union,
 )
@@ -31,14 +30,15 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
 
 from . import _traffic
-from ._adapter import ASGIAdapter, TimeoutArg
+from ._adapter import ASGIAdapter
+from ._compat import cookie_policy
 from ._lifespan import LifespanRunner
-from ._memo import Memo
 from ._merge import merge_hooks, merge_setting
 from ._multipart import MultipartBody
 from ._prepare import prepare
 from ._scope import Address, websocket_scope
-from ._types import ASGIApp
+from ._timeout import TimeoutArg
+from ._types import ASGIApp, Default
 
 if TYPE_CHECKING:  # pragma: no cover - imported when first used
     from anyio.from_thread import BlockingPortal
@@ -49,31 +49,27 @@ if TYPE_CHECKING:  # pragma: no cover
     # How requests' stubs (types-requests) type Session.request's arguments:
     # request() takes the same, so a type checker holds calls to it (and
     # to get, post, ..., which requests types the same way) to them.
-    from requests.models import _JSON
-    from requests.sessions import (
-        _Auth,
-        _Cert,
-        _Data,
-        _Files,
-        _HeadersUpdateMapping,
-        _HooksInput,
-        _Params,
-        _TextMapping,
-        _Verify,
-    )
     from typing_extensions import ParamSpec
+
+    from ._compat import (
+        JSON,
+        Auth,
+        Cert,
+        Data,
+        Files,
+        HeadersUpdateMapping,
+        HooksInput,
+        Params,
+        TextMapping,
+        Verify,
+    )
 
     _P = ParamSpec("_P")
 
 _T = TypeVar("_T")
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "<client default>"
-
-
 #: The default of ``timeout=`` in request methods: use ``TestClient.timeout``.
-USE_CLIENT_DEFAULT: Any = _Unset()
+USE_CLIENT_DEFAULT: Any = Default("client default")
 
 _LIFESPAN_MODES = ("on", "auto", "off")
 
@@ -82,8 +78,12 @@ _LIFESPAN_MODES = ("on", "auto", "off")
 #: ``--asgi-strict``) made a whole test run strict.
 STRICT_DEFAULT = False
 
-# URLs joined to base URLs: a suite sends the same few again and again.
-_JOINED: Memo[Tuple[str, str], str] = Memo()
+
+
+@functools.lru_cache(maxsize=32)
+def _join(base_url: str, url: str) -> str:
+    # Remembered: a suite joins the same few URLs to its base URL again and again.
+    return urljoin(base_url, url)
 
 #: Seconds a websocket handshake or ``receive*`` waits when neither the call,
 #: ``websocket_connect(timeout=...)`` nor the client sets a timeout.
@@ -222,11 +222,7 @@ class TestClient(requests.Session):
         """``urljoin(base_url, url)``, as the old client joined them."""
         if isinstance(url, bytes):
             url = url.decode("utf-8")
-        key = (self.base_url, url)
-        try:
-            return _JOINED[key]
-        except KeyError:
-            return _JOINED.remember(key, urljoin(self.base_url, url))
+        return _join(self.base_url, url)
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         """Merge ``request`` with the session's settings, as requests does.
@@ -236,7 +232,7 @@ class TestClient(requests.Session):
         policy), and with ``strict=True`` a cookie that would read as two
         is refused.
         """
-        jar = RequestsCookieJar(policy=getattr(self.cookies, "_policy", None))
+        jar = RequestsCookieJar(policy=cookie_policy(self.cookies))
         _merge_cookies(jar, self.cookies)
         cookies = request.cookies
         if cookies:
@@ -278,20 +274,20 @@ class TestClient(requests.Session):
         self,
         method: Union[str, bytes],
         url: Union[str, bytes],
-        params: Optional[_Params] = None,
-        data: Optional[_Data] = None,
-        headers: Optional[_HeadersUpdateMapping] = None,
-        cookies: Union[RequestsCookieJar, _TextMapping, None] = None,
-        files: Optional[_Files] = None,
-        auth: Optional[_Auth] = None,
+        params: Optional[Params] = None,
+        data: Optional[Data] = None,
+        headers: Optional[HeadersUpdateMapping] = None,
+        cookies: Union[RequestsCookieJar, TextMapping, None] = None,
+        files: Optional[Files] = None,
+        auth: Optional[Auth] = None,
         timeout: TimeoutArg = USE_CLIENT_DEFAULT,
         allow_redirects: Optional[bool] = None,
-        proxies: Optional[_TextMapping] = None,
-        hooks: Optional[_HooksInput] = None,
+        proxies: Optional[TextMapping] = None,
+        hooks: Optional[HooksInput] = None,
         stream: Optional[bool] = None,
-        verify: Optional[_Verify] = None,
-        cert: Optional[_Cert] = None,
-        json: Optional[_JSON] = None,
+        verify: Optional[Verify] = None,
+        cert: Optional[Cert] = None,
+        json: Optional[JSON] = None,
     ) -> requests.Response:
         """Send a request to the app; the arguments are those of
         :meth:`requests.Session.request`.

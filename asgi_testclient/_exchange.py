@@ -28,9 +28,10 @@ import anyio.lowlevel
 
 from . import _extensions
 from ._body import Body, ReadWhole
-from ._exceptions import ASGIProtocolError
+from ._channel import DISCONNECT_GRACE
+from ._exceptions import ASGIProtocolError, unwrap_group
 from ._http import NO_BODY_STATUSES, header_pairs
-from ._loop import LoopClosed, LoopThread, current_cancel, loop_closing
+from ._loop import CANCEL_WAIT, LoopClosed, LoopThread, current_cancel, loop_closing
 from ._types import ASGI3App, Message, Scope
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,17 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Bytes the app may have sent ahead of a streaming reader before its
 #: ``send()`` waits.
 HIGH_WATER = 1024 * 1024
-
-#: Seconds an app has to finish after it was told ``http.disconnect``
-#: because the test closed a streamed response early, before it is
-#: cancelled.
-DISCONNECT_GRACE = 1.0
-
-#: The same, after a timeout: the app has had its time already.
-TIMEOUT_GRACE = 0.1
-
-#: Seconds to wait for a cancelled app to finish.
-CANCEL_WAIT = 5.0
 
 _DISCONNECT: Message = {"type": "http.disconnect"}
 
@@ -537,22 +527,3 @@ def _declared_length(headers: List[Tuple[bytes, bytes]]) -> Optional[int]:
         )
     return int(values.pop())
 
-
-def unwrap_group(exc: BaseException) -> BaseException:
-    """The single exception inside (nested) exception groups, or ``exc``.
-
-    Task groups in the app or its middleware wrap the app's exception in an
-    ``ExceptionGroup``; the test wants to see the app's own exception.
-    Groups of several exceptions are returned as they are.
-    """
-    while any(klass.__name__ in _GROUP_NAMES for klass in type(exc).__mro__):
-        inner = getattr(exc, "exceptions", None)
-        if not isinstance(inner, (list, tuple)) or len(inner) != 1:
-            return exc
-        exc = inner[0]
-    return exc
-
-
-# The built-in groups (and the exceptiongroup backport's, of the same names),
-# anyio 3's ExceptionGroup and trio's MultiError.
-_GROUP_NAMES = frozenset({"BaseExceptionGroup", "ExceptionGroup", "MultiError"})

@@ -6,17 +6,19 @@ and for what the app answers, so that nothing passes in a test that would
 fail behind a server (or let one header smuggle in another).
 """
 
+import functools
 import re
 from typing import Any, Dict, List, Tuple
 
 from ._exceptions import ASGIProtocolError
-from ._memo import Memo
 
 # RFC 9110 token: the visible ASCII characters but separators.
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _TOKEN_STR = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # What may not appear in a field value (tab and obs-text may).
 _FORBIDDEN_IN_VALUE = re.compile(rb"[\x00\r\n]")
+
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 #: Statuses whose responses never have a body.
 NO_BODY_STATUSES = frozenset({204, 304})
@@ -27,7 +29,8 @@ def is_token(name: bytes) -> bool:
 
 
 def is_method(method: str) -> bool:
-    return _TOKEN_STR.fullmatch(method) is not None
+    """Whether ``method`` is an HTTP token (the standard ones checked first)."""
+    return method in _KNOWN_METHODS or _TOKEN_STR.fullmatch(method) is not None
 
 
 def field_value_problem(value: bytes) -> str:
@@ -47,11 +50,8 @@ def header_pairs(headers: Any, message_type: str, strict: bool = True) -> List[T
             f"'{message_type}' message has headers {headers!r:.200}; they must be an"
             " iterable of (name, value) byte-string pairs"
         ) from None
-    for pair in pairs:
-        name, value = pair
+    for name, value in pairs:
         exact = type(name) is bytes and type(value) is bytes
-        if exact and pair in _CHECKED:
-            continue
         if not exact and not (isinstance(name, bytes) and isinstance(value, bytes)):
             raise ASGIProtocolError(
                 f"'{message_type}' message has header ({name!r}, {value!r}); header"
@@ -59,24 +59,22 @@ def header_pairs(headers: Any, message_type: str, strict: bool = True) -> List[T
             )
         if not strict:
             continue
-        if not is_token(name):
-            raise ASGIProtocolError(
-                f"'{message_type}' message has header name {name!r}, which is not an HTTP token;"
-                " a server would refuse it"
-            )
-        problem = field_value_problem(value)
+        problem = (_header_problem if exact else _header_problem.__wrapped__)(name, value)
         if problem:
-            raise ASGIProtocolError(
-                f"'{message_type}' message has header {name!r} whose value {value!r:.100} {problem};"
-                " a server would refuse it"
-            )
-        if exact:
-            _CHECKED.remember(pair, True)
+            raise ASGIProtocolError(f"'{message_type}' message has header {problem}; a server would refuse it")
     return pairs
 
 
-# Header pairs of the app's found valid.
-_CHECKED: "Memo[Tuple[bytes, bytes], bool]" = Memo()
+@functools.lru_cache(maxsize=32)
+def _header_problem(name: bytes, value: bytes) -> str:
+    """What a server would refuse in a header of the app's, or ``""``
+    (remembered: an app answers with the same few headers again and again)."""
+    if not is_token(name):
+        return f"name {name!r}, which is not an HTTP token"
+    problem = field_value_problem(value)
+    if problem:
+        return f"{name!r} whose value {value!r:.100} {problem}"
+    return ""
 
 
 def decode_header(raw: bytes, strict: bool) -> str:

@@ -6,17 +6,24 @@ raised before asking for ``lifespan.startup`` (Django's handler, say, which
 refuses any scope but ``http``). With ``unsupported_ok`` such an app runs
 without lifespan instead, the way servers treat it. An app that returns
 without answering does not speak lifespan, and runs without it.
+
+The app's task and the test thread share a
+:class:`~asgi_testclient._channel.Channel`: the test puts
+``lifespan.startup`` and ``lifespan.shutdown`` in, and waits (bounded by
+the timeout) for the app's reply or its end. The app may send one reply
+ahead of the test's reading before its ``send()`` waits.
 """
 
+import functools
+import time
 from typing import Any, Dict, Optional, Tuple
 
 import anyio
-import anyio.abc
 
-from ._adapter import read_timeout
-from ._exceptions import ASGIProtocolError, LifespanError
-from ._exchange import unwrap_group
+from ._channel import FINISHED, TIMEOUT, Channel
+from ._exceptions import ASGIProtocolError, LifespanError, unwrap_group
 from ._loop import LoopThread
+from ._timeout import read_timeout
 from ._types import ASGI3App, Message
 
 #: Seconds an app that reported a failed startup or shutdown has to end (and
@@ -52,36 +59,28 @@ class LifespanRunner:
         self._timeout = read_timeout(timeout)  # a urllib3 Timeout too, as for requests
         self.supported = True
         self._asked = 0
-        self._error: Optional[BaseException] = None
         self._protocol_error: Optional[ASGIProtocolError] = None
-        self._inbox_send: Any = None
-        self._inbox_receive: Any = None
-        self._outbox_send: Any = None
-        self._outbox_receive: Any = None
-        self._done: Optional[anyio.Event] = None
-        self._start_error: Optional[BaseException] = None
+        # One reply may wait to be read before the app's send() waits.
+        self._channel = Channel(loop, high_water=1)
+
+    @property
+    def _error(self) -> Optional[BaseException]:
+        return self._channel.error
 
     # -- on the loop ------------------------------------------------------
 
-    async def _run(self) -> None:
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self._state}
-        try:
-            await self._app(scope, self._receive, self._send)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-            self._error = exc
-        finally:
-            assert self._done is not None
-            self._done.set()
-            # Nothing more can be said once the app has ended: close the
-            # app's ends, so the client reads what the app sent last and
-            # then the end. The client closes its own ends (_finish).
-            self._outbox_send.close()
-            self._inbox_receive.close()
-
     async def _receive(self) -> Message:
         self._asked += 1
-        message: Message = await self._inbox_receive.receive()
-        return message
+        channel = self._channel
+        while True:
+            with channel.cond:
+                if channel.to_app:
+                    message: Message = channel.to_app.popleft()
+                    return message
+                if channel.closed is not None:
+                    raise anyio.EndOfStream  # the test has stopped talking
+                event = channel.arrival()
+            await event.wait()
 
     async def _send(self, message: Message) -> None:
         kind = message.get("type") if isinstance(message, dict) else None
@@ -92,80 +91,61 @@ class LifespanRunner:
             # Raised in the test even if the app swallows it.
             self._protocol_error = self._protocol_error or error
             raise error
-        await self._outbox_send.send(message)
+        channel = self._channel
+        with channel.cond:
+            if channel.closed is not None:
+                raise anyio.BrokenResourceError  # the test has stopped listening
+            space = channel.offer(message, 1)
+        if space is not None:
+            await space.wait()
+            if channel.closed is not None:
+                raise anyio.BrokenResourceError
 
-    async def _begin(self) -> None:
-        self._inbox_send, self._inbox_receive = anyio.create_memory_object_stream(1)
-        self._outbox_send, self._outbox_receive = anyio.create_memory_object_stream(1)
-        self._done = anyio.Event()
+    # -- from the test thread ----------------------------------------------
 
-    async def _finish(self) -> None:
-        """No more exchanges: close every end (the app's too, in case its
-        task never ran or never got to close them)."""
-        self._finish_now()
-
-    def _finish_now(self) -> None:
-        # On the loop, or from the test thread once the loop has stopped.
-        for stream in (self._inbox_send, self._outbox_receive, self._outbox_send, self._inbox_receive):
-            stream.close()
-
-    async def _exchange(self, request: str, replies: Tuple[str, ...]) -> Optional[Message]:
+    def _exchange(self, request: str, replies: Tuple[str, ...]) -> Optional[Message]:
         """Send ``request``; return the app's reply, or ``None`` if it ended first."""
-        with anyio.fail_after(self._timeout) if self._timeout is not None else _no_limit():
-            try:
-                await self._inbox_send.send({"type": request})
-                message: Message = await self._outbox_receive.receive()
-            except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
+        channel, timeout = self._channel, self._timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
+        channel.put({"type": request})
+        with channel.cond:
+            why = channel.wait(lambda: bool(channel.from_app), timeout)
+            if why == FINISHED:
                 return None  # the app has ended
+            if why == TIMEOUT:
+                raise self._timeout_error(request)
+            message: Message = channel.take_one(1)
             if message["type"] not in replies:
                 raise ASGIProtocolError(f"app replied {message!r:.200} to '{request}'; expected one of {replies}")
             if message["type"].endswith(".failed"):
                 # Frameworks re-raise the exception after reporting it: give
                 # the app a moment to end so the test sees that exception.
-                assert self._done is not None
-                with anyio.move_on_after(FAILURE_GRACE):
-                    await self._done.wait()
+                grace = FAILURE_GRACE if deadline is None else min(FAILURE_GRACE, deadline - time.monotonic())
+                if not channel.cond.wait_for(lambda: channel.finished, max(grace, 0)) and grace < FAILURE_GRACE:
+                    raise self._timeout_error(request)
             return message
 
-    # -- from the test thread ----------------------------------------------
-
-    def _not_started(self, exc: BaseException) -> None:
-        # The app's lifespan task never ran: end the wait for its reply (on
-        # the loop) and raise why in the test.
-        if self._start_error is None:
-            self._start_error = exc
-            self._loop.call_soon(self._finish_now)
-
-    def _call(self, func: Any, *args: Any) -> Any:
-        # Not through anyio's portal, which refuses a test thread that runs
-        # trio itself (a trio client in a trio test).
-        try:
-            return self._loop.call(func, *args)
-        except TimeoutError:
-            raise TimeoutError(
-                f"the app did not finish its lifespan {func.__name__.strip('_')} within"
-                f" {self._timeout:g} seconds"
-            ) from None
+    def _timeout_error(self, request: str) -> TimeoutError:
+        return TimeoutError(
+            f"the app did not finish its lifespan {request.rpartition('.')[2]} within {self._timeout:g} seconds"
+        )
 
     def startup(self) -> None:
         """Run startup; raise the app's exception, or :class:`LifespanError`, if it failed."""
         try:
             self._startup_from_thread()
         except BaseException:
-            # No shutdown follows a failed startup: close the streams now.
-            if self._inbox_send is not None:
-                if self._loop.running:
-                    self._loop.call(self._finish)
-                else:
-                    self._finish_now()
+            # No shutdown follows a failed startup: the app's waits end now.
+            self._channel.close("startup failed")
             raise
 
     def _startup_from_thread(self) -> None:
-        self._loop.call(self._begin)
-        self._loop.spawn(self._run, failed=self._not_started)
-        message = self._call(self._startup)
-        if self._start_error is not None:
-            raise self._start_error
+        channel = self._channel
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self._state}
+        channel.start(functools.partial(self._app, scope, self._receive, self._send))
+        message = self._exchange("lifespan.startup", _STARTUP_REPLIES)
+        if channel.start_error is not None:
+            raise channel.start_error
         self._raise_protocol_error()
         if message is None:
             if self._error is None or (self._asked == 0 and self._unsupported_ok):
@@ -181,7 +161,11 @@ class LifespanRunner:
         """Run shutdown; raise the app's exception, or :class:`LifespanError`, if it failed."""
         if not self.supported:
             return
-        message = self._call(self._shutdown)
+        channel = self._channel
+        try:
+            message = None if channel.finished else self._exchange("lifespan.shutdown", _SHUTDOWN_REPLIES)
+        finally:
+            channel.close("shut down")
         self._raise_protocol_error()
         if message is None:
             if self._error is not None:
@@ -189,21 +173,6 @@ class LifespanRunner:
             return
         if message["type"] == "lifespan.shutdown.failed":
             self._raise_failure(message, "shutdown")
-
-    async def _startup(self) -> Optional[Message]:
-        message = await self._exchange("lifespan.startup", _STARTUP_REPLIES)
-        if message is None:
-            self._finish_now()  # the app has ended: no shutdown will follow
-        return message
-
-    async def _shutdown(self) -> Optional[Message]:
-        assert self._done is not None
-        try:
-            if self._done.is_set():
-                return None
-            return await self._exchange("lifespan.shutdown", _SHUTDOWN_REPLIES)
-        finally:
-            await self._finish()
 
     def _raise_protocol_error(self) -> None:
         if self._protocol_error is not None:
@@ -214,11 +183,3 @@ class LifespanRunner:
         if self._error is not None:
             raise unwrap_group(self._error)
         raise LifespanError(f"lifespan {phase} failed: {message.get('message', '')}".rstrip(": "))
-
-
-class _no_limit:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc_info: Any) -> None:
-        return None

@@ -16,8 +16,8 @@ from typing import Any, Iterator, List, Mapping, Optional, Tuple, Union
 from urllib3.fields import RequestField
 from urllib3.filepost import choose_boundary
 
-#: Bytes read from a file part at a time.
-CHUNK_SIZE = 64 * 1024
+# Bytes read from a file part at a time: as for a file body.
+from ._body import CHUNK_SIZE
 
 _Part = Tuple[bytes, Union[bytes, "_FilePart"]]
 

@@ -7,7 +7,7 @@ result is known already:
 
 * the URL of a request without parameters is a function of the URL alone:
   a test sends the same few URLs again and again, so the prepared form is
-  remembered (in a small memo, see ``_memo``);
+  remembered (the last 32, in an ``lru_cache``);
 * an empty cookie jar adds no ``Cookie`` header: the jar is attached, as
   requests attaches it, without asking it for one;
 * with no ``auth=`` and no user name in the URL there is no auth to apply.
@@ -16,26 +16,29 @@ Everything else, header checks included, is requests' own code, so a bad
 header raises exactly what requests raises.
 """
 
+import functools
 from typing import Any
 
 import requests
 
-from ._memo import Memo
+from ._compat import attach_cookies
 
-# Prepared URLs of requests without parameters, by the URL as given.
-_URLS: "Memo[str, str]" = Memo()
+
+@functools.lru_cache(maxsize=32)
+def prepared_url(url: str) -> str:
+    """``url`` as ``PreparedRequest.prepare_url`` prepares it without
+    parameters; raises what it raises for a bad URL (and remembers nothing)."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(url, None)
+    assert prepared.url is not None
+    return prepared.url
 
 
 def _prepare_url(prepared: requests.PreparedRequest, url: Any, params: Any) -> None:
     if params or not isinstance(url, str):
         prepared.prepare_url(url, params)
-        return
-    try:
-        prepared.url = _URLS[url]
-    except KeyError:
-        prepared.prepare_url(url, params)  # raises for a bad URL: nothing remembered
-        assert prepared.url is not None
-        _URLS.remember(url, prepared.url)
+    else:
+        prepared.url = prepared_url(url)
 
 
 def prepare(
@@ -65,7 +68,7 @@ def prepare(
     if len(cookies):
         prepared.prepare_cookies(cookies)
     else:
-        prepared._cookies = cookies  # type: ignore[attr-defined]
+        attach_cookies(prepared, cookies)
     prepared.prepare_body(data, files, json)
     if content_type and "content-type" not in prepared.headers:
         prepared.headers["Content-Type"] = content_type

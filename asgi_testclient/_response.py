@@ -21,10 +21,11 @@ from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 from urllib3 import HTTPResponse
-from urllib3._collections import HTTPHeaderDict
 
+from ._channel import TIMEOUT_GRACE
+from ._compat import HTTPHeaderDict, decode, flush_decoder, init_decoder
 from ._exceptions import attach
-from ._exchange import TIMEOUT_GRACE, ExchangeTimeout, HTTPExchange
+from ._exchange import ExchangeTimeout, HTTPExchange
 from ._http import decode_header, joined_headers
 
 
@@ -258,7 +259,7 @@ class ASGIHTTPResponse(HTTPResponse):
         if decode_content is None:
             decode_content = self.decode_content
         reader = self.asgi_reader
-        self._init_decoder()
+        init_decoder(self)
         while True:
             try:
                 data = reader.read1(amt)
@@ -267,12 +268,12 @@ class ASGIHTTPResponse(HTTPResponse):
                 break
             if not data:
                 if decode_content:
-                    data = self._flush_decoder()
+                    data = flush_decoder(self)
                     if data:
                         yield data
                 return
             if decode_content:
-                data = self._decode(data, True, False)
+                data = decode(self, data)
             if data:
                 yield data
         raise exc

@@ -10,6 +10,7 @@ prefix-stripping proxy sends (``path`` including the root path, as uvicorn
 does), request the full path.
 """
 
+import functools
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Sequence, Tuple, Union
 from urllib.parse import unquote, urlsplit
 
@@ -17,10 +18,7 @@ import requests
 
 from ._extensions import http_extensions, websocket_extensions
 from ._http import field_value_problem, is_method, is_token
-from ._memo import Memo
 from ._types import Scope
-
-_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -68,18 +66,20 @@ def _encode_header_legacy(name: Union[str, bytes], value: Union[str, bytes]) -> 
     return raw_name, raw_value
 
 
-# Request headers already encoded (and checked), by strictness.
-_ENCODED: "Memo[Tuple[Any, Any, bool], Tuple[bytes, bytes]]" = Memo()
+def _encode(name: Any, value: Any, strict: bool) -> Tuple[bytes, bytes]:
+    return (_encode_header if strict else _encode_header_legacy)(name, value)
+
+
+# Request headers already encoded (and checked), by strictness: a suite
+# sends the same few again and again.
+_encode_remembered = functools.lru_cache(maxsize=32)(_encode)
 
 
 def _encoded(name: Any, value: Any, strict: bool) -> Tuple[bytes, bytes]:
     try:
-        return _ENCODED[name, value, strict]
-    except KeyError:
-        encode = _encode_header if strict else _encode_header_legacy
-        return _ENCODED.remember((name, value, strict), encode(name, value))
-    except TypeError:  # unhashable: encoded each time
-        return (_encode_header if strict else _encode_header_legacy)(name, value)
+        return _encode_remembered(name, value, strict)
+    except TypeError:  # unhashable: encoded each time (or the TypeError it raises)
+        return _encode(name, value, strict)
 
 
 def encode_headers(headers: Mapping[Any, Any], host: bytes, strict: bool = False) -> RawHeaders:
@@ -104,10 +104,7 @@ def connection_scope(
     the old client's order. ``strict`` adds what a server sends and the old
     client did not: the ``asgi`` versions and, for websockets, ``http_version``."""
     assert request.url is not None
-    try:
-        scheme, path, raw_path, query_string, server, host = _URL_PARTS[request.url]
-    except KeyError:
-        scheme, path, raw_path, query_string, server, host = _url_parts(request.url)
+    scheme, path, raw_path, query_string, server, host = _url_parts(request.url)
     scope: Scope = {"type": scope_type}
     if strict:
         scope["asgi"] = {
@@ -130,14 +127,11 @@ def connection_scope(
     return scope
 
 
-# What a URL gives the scope, by URL: scheme, path, raw_path, query_string,
-# server and the Host header.
-_URL_PARTS: "Memo[str, Tuple[str, str, bytes, bytes, Tuple[str, int], bytes]]" = Memo()
-
-
+@functools.lru_cache(maxsize=32)
 def _url_parts(url: str) -> Tuple[str, str, bytes, bytes, Tuple[str, int], bytes]:
-    """Split ``url`` for the scope and remember the parts, or raise what is
-    wrong with it (and remember nothing)."""
+    """What ``url`` gives the scope (scheme, path, raw_path, query_string,
+    server and the Host header), remembered; or raise what is wrong with it
+    (and remember nothing)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
@@ -154,16 +148,13 @@ def _url_parts(url: str) -> Tuple[str, str, bytes, bytes, Tuple[str, int], bytes
     if port == default_port and parts.port is not None:
         host_header = host_header.rpartition(":")[0]
     raw_path = parts.path or "/"
-    return _URL_PARTS.remember(
-        url,
-        (
-            scheme,
-            unquote(raw_path),
-            raw_path.encode("utf-8", "surrogateescape"),
-            parts.query.encode("utf-8"),
-            (hostname, port),
-            host_header.encode("latin-1"),
-        ),
+    return (
+        scheme,
+        unquote(raw_path),
+        raw_path.encode("utf-8", "surrogateescape"),
+        parts.query.encode("utf-8"),
+        (hostname, port),
+        host_header.encode("latin-1"),
     )
 
 
@@ -187,7 +178,7 @@ def http_scope(
     if strict:
         method = request.method
         assert method is not None
-        if method not in _KNOWN_METHODS and not is_method(method):
+        if not is_method(method):
             raise ValueError(f"method {method!r} is not an HTTP token; a server would refuse it")
     # Starlette's Jinja2Templates reports what it rendered through the
     # template extension (the old client's) or, from Starlette 0.21, the

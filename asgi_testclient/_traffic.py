@@ -21,6 +21,8 @@ import time
 import weakref
 from typing import Any, Deque, List, Optional
 
+from ._compat import loaded_content
+
 #: The recording of the test running now, or ``None``.
 current: Optional["Recording"] = None
 
@@ -66,7 +68,7 @@ class Answer:
         self.reason = response.reason
         self.headers = response.headers
         self.encoding = response.encoding
-        self.content = response._content
+        self.content = loaded_content(response)
         # What the app raised, when it raised and the client answered 500.
         exchange = getattr(getattr(response.raw, "asgi_reader", None), "_exchange", None)
         self.app_error = getattr(exchange, "swallowed_error", None)

@@ -11,6 +11,7 @@ each way.
 import json
 from typing import Any, Iterable, List, Optional, Tuple
 
+from ._compat import content_consumed, loaded_content
 from ._traffic import Answer, ClientTraffic, HTTPRecord, Recording, WebSocketRecord
 
 #: Characters of a body shown before it is cut.
@@ -108,13 +109,13 @@ def _length(body: Any) -> str:
 
 def _response_body(record: HTTPRecord, response: Any) -> List[str]:
     content_type = response.headers.get("content-type")
-    content = response.content if isinstance(response, Answer) else response.__dict__.get("_content")
+    content = response.content if isinstance(response, Answer) else loaded_content(response)
     if isinstance(content, bytes):
         return _body("response body", content, content_type, response.encoding)
     tap = record.tap
     if tap is None or not tap.total:
         return ["  response body: (streamed, not read)"]
-    finished = response.__dict__.get("_content_consumed", False)
+    finished = content_consumed(response)
     note = f"streamed, the test read {'all ' if finished else ''}{tap.total} bytes"
     if response.headers.get("content-encoding"):
         note += f" {response.headers['content-encoding']}-encoded"
@@ -132,7 +133,7 @@ def _app_error(response: Any) -> str:
             return ""
         error = exchange.error
         if error is not None and not (exchange.cancelled and exchange.error_is_cancellation):
-            from ._exchange import unwrap_group
+            from ._exceptions import unwrap_group
 
             return f"app raised {exception_line(unwrap_group(error))}"
         swallowed = getattr(exchange, "swallowed_error", None)

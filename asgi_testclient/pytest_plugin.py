@@ -244,7 +244,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # Runs before pytest imports the first conftest (its own implementation
     # of this hook, which does that, is trylast). Command-line options are
     # not all parsed yet: the known ones are in known_args_namespace.
-    _install_legacy(early_config, getattr(early_config.known_args_namespace, _LEGACY_OPTION, None))
+    from ._compat import known_option
+
+    _install_legacy(early_config, known_option(early_config, _LEGACY_OPTION))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -9,7 +9,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asgi_testclient import TestClient, _memo, _prepare
+from asgi_testclient import TestClient, _prepare
 
 
 async def app(scope: Any, receive: Any, send: Any) -> None:  # never called
@@ -88,15 +88,20 @@ def test_a_bad_url_raises_what_requests_raises_and_is_not_remembered() -> None:
         with pytest.raises(requests.exceptions.RequestException) as theirs:
             requests.Session().prepare_request(requests.Request("GET", url))
         assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))
-        assert url not in _prepare._URLS
+        # Nothing remembered: asking again raises again, and counts a miss.
+        misses = _prepare.prepared_url.cache_info().misses
+        with pytest.raises(requests.exceptions.RequestException):
+            _prepare.prepared_url(url)
+        assert _prepare.prepared_url.cache_info().misses == misses + 1
 
 
 def test_remembered_urls_are_bounded() -> None:
     client = TestClient(app)
-    for number in range(_memo.SIZE * 3):
+    size = _prepare.prepared_url.cache_info().maxsize
+    for number in range(size * 3):
         url = f"http://testserver/items/{number}"
         assert client.prepare_request(requests.Request("GET", url)).url == url
-        assert len(_prepare._URLS) <= _memo.SIZE
+        assert _prepare.prepared_url.cache_info().currsize <= size
 
 
 def test_user_and_password_in_the_url_reach_the_app_as_basic_auth(make_client: Any) -> None:

@@ -27,7 +27,7 @@ from asgi_testclient import (
     TestClient,
     WebSocketDenialResponse,
     WebSocketDisconnect,
-    _websocket,
+    _channel,
 )
 
 MakeClient = Callable[..., TestClient]
@@ -417,7 +417,7 @@ def test_leaving_with_tells_a_starlette_app_and_it_finishes(make_client: MakeCli
 def test_app_ignoring_disconnect_is_cancelled_after_the_grace_period(
     make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_websocket, "DISCONNECT_GRACE", 0.1)
+    monkeypatch.setattr(_channel, "DISCONNECT_GRACE", 0.1)
     cancelled: List[bool] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -523,7 +523,7 @@ def test_receive_timeout_defaults(make_client: MakeClient) -> None:
 
 
 def test_handshake_timeout_cancels_the_app(make_client: MakeClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_websocket, "DISCONNECT_GRACE", 0.05)
+    monkeypatch.setattr(_channel, "DISCONNECT_GRACE", 0.05)
     cancelled: List[bool] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:

@@ -1,6 +1,8 @@
 """The app's failures: what the test sees with ``raise_server_exceptions``
 on and off, and the old client's handling of odd or broken message streams."""
 
+from importlib.metadata import version
+
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
@@ -16,6 +18,8 @@ from ._harness import (
     run_both,
     run_one,
 )
+
+ANYIO_MAJOR = int(version("anyio").split(".")[0])
 
 START = {"type": "http.response.start", "status": 201, "headers": [(b"x-a", b"1")]}
 BODY = {"type": "http.response.body", "body": b"done"}
@@ -110,10 +114,11 @@ def test_keyboard_interrupt_and_system_exit(backend, exc_type):
         except exc_type as exc:
             return ("raised", type(exc).__name__)
 
-    if backend == "trio":
+    if backend == "trio" or ANYIO_MAJOR < 4:
         # The old client's trio portal, ended by a BaseException, leaves a
-        # coroutine never awaited, which pytest reports in a later test:
-        # the old side runs on asyncio only (where it behaves the same).
+        # coroutine never awaited, which pytest reports in a later test; on
+        # anyio 3 the exception kills its loop thread and the old client
+        # hangs for ever. The old side runs on asyncio with anyio 4 only.
         for options in ({"raise_server_exceptions": False}, {}):
             assert run_one(NewClient, raw(fail=exc_type()), scenario, backend=backend, **options).result == (
                 "raised",

@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import pytest
 
 from asgi_testclient import TestClient, WebSocketDisconnect
-from asgi_testclient._exchange import DISCONNECT_GRACE
+from asgi_testclient._channel import DISCONNECT_GRACE
 
 from .conftest import FRAMEWORKS, Framework
 from .contract import BOOM_MESSAGE, CLOSE_CODE, CLOSE_REASON, STARTED, STREAM_CHUNKS, Boom

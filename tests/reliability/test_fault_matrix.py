@@ -135,7 +135,7 @@ def test_cancelling_an_app_respects_its_shielded_sections(make_client: Any) -> N
 
     This once failed on asyncio and uvloop, when the client cancelled the
     app's task with ``Task.cancel()``, which no anyio shield stops; the
-    asyncio wrapper in ``LoopThread._serve_asyncio`` now runs each task in
+    asyncio wrapper in ``_serving.serve_asyncio`` now runs each task in
     an ``anyio.CancelScope`` and cancels that, as the trio wrapper does."""
     import anyio
     import requests

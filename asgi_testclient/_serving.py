@@ -1,0 +1,190 @@
+"""How a :class:`~asgi_testclient._loop.LoopThread` serves its loop: the
+asyncio (or uvloop) and the trio way of starting tasks other threads ask
+for, until the loop is told to stop; and making an asyncio loop without
+the global event loop policy.
+"""
+
+import contextvars
+import functools
+import sys
+from typing import Any, Awaitable, Callable, Dict, Optional, Set
+
+import anyio
+
+from . import _loop
+from ._loop import STOP_TIMEOUT, Failed, LoopClosed, _report, _Run, _task_info
+
+
+async def serve_asyncio(run: _Run) -> None:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    tasks: Set[asyncio.Task[Any]] = set()
+    # The loop's own context, for the callbacks other threads schedule:
+    # without it each would run in a copy of its caller's context, and
+    # the tasks it creates would inherit that (an anyio or trio test's
+    # sniffio marker included).
+    loop_context = contextvars.copy_context()
+
+    async def wrapper(
+        func: Callable[..., Awaitable[Any]],
+        args: Any,
+        captured: contextvars.Context,
+        failed: Optional[Failed],
+        key: Optional[object],
+    ) -> None:
+        try:
+            if not run.claim(key):  # pragma: no cover - reported already
+                return
+            if run.closing:
+                raise LoopClosed("the TestClient was closed before the task could start")
+            _loop._adopt(captured)  # looked up each time: a test replaces it
+            # Cancelled through an anyio scope, not Task.cancel(), so that
+            # the app's shielded sections finish first, as on trio.
+            with anyio.CancelScope() as scope:
+                _task_info.set((scope.cancel, run))
+                await func(*args)
+        except BaseException as exc:
+            if failed is None:
+                raise
+            failed(exc)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            # Here rather than in a done callback, which would cost the
+            # loop one more iteration before the test thread gets the GIL.
+            tasks.discard(asyncio.current_task())
+
+    def start_task(
+        func: Callable[..., Awaitable[Any]],
+        args: Any,
+        captured: contextvars.Context,
+        failed: Optional[Failed],
+        key: Optional[object],
+    ) -> None:
+        coro = wrapper(func, args, captured, failed, key)
+        try:
+            # The loop keeps only weak references to tasks: hold them here.
+            if sys.version_info >= (3, 12):
+                # The task's first step runs now, in this callback, instead
+                # of in the loop's next iteration: an app that answers
+                # without waiting has finished when this returns (and left
+                # the set already).
+                task = asyncio.Task(coro, loop=loop, eager_start=True)
+                if not task.done():
+                    tasks.add(task)
+            else:
+                tasks.add(loop.create_task(coro))
+        except BaseException as exc:  # noqa: BLE001 - reported to whoever waits
+            coro.close()
+            _report(run, key, failed, exc)
+
+    run.call_soon = functools.partial(loop.call_soon_threadsafe, context=loop_context)
+    run.start_task = start_task
+    run.ready.set()
+    assert run.stop_event is not None
+    await run.stop_event.wait()
+    run.closing = True
+    for task in list(tasks):
+        task.cancel()
+    if tasks:
+        await asyncio.wait(list(tasks), timeout=STOP_TIMEOUT)
+
+async def serve_trio(run: _Run) -> None:
+    import trio
+
+    async def wrapper(
+        func: Callable[..., Awaitable[Any]],
+        args: Any,
+        captured: contextvars.Context,
+        failed: Optional[Failed],
+        key: Optional[object],
+    ) -> None:
+        # A trio task starts from the run's system context, not its
+        # caller's: the caller's variables are set here.
+        try:
+            if not run.claim(key):  # pragma: no cover - reported already
+                return
+            if run.closing:
+                raise LoopClosed("the TestClient was closed before the task could start")
+            _loop._adopt(captured)  # looked up each time: a test replaces it
+            with trio.CancelScope() as scope:
+                _task_info.set((scope.cancel, run))
+                await func(*args)
+        except BaseException as exc:
+            if failed is None:
+                raise
+            failed(exc)
+            if not isinstance(exc, Exception):
+                raise
+
+    async with trio.open_nursery() as nursery:
+        run.call_soon = trio.lowlevel.current_trio_token().run_sync_soon
+
+        def start_task(
+            func: Callable[..., Awaitable[Any]],
+            args: Any,
+            captured: contextvars.Context,
+            failed: Optional[Failed],
+            key: Optional[object],
+        ) -> None:
+            try:
+                nursery.start_soon(wrapper, func, args, captured, failed, key)
+            except BaseException as exc:  # noqa: BLE001 - raised here, it would end the whole run
+                _report(run, key, failed, exc)
+
+        run.start_task = start_task
+        run.ready.set()
+        assert run.stop_event is not None
+        await run.stop_event.wait()
+        run.closing = True
+        nursery.cancel_scope.cancel()
+
+
+def run_asyncio(main: Awaitable[None], options: Dict[str, Any]) -> None:
+    """Run ``main`` on a new asyncio (or uvloop) loop of this thread's own.
+
+    Not ``anyio.run``: anyio 3 installs uvloop as the process-wide event loop
+    policy, so every later asyncio client (and the test's own asyncio code)
+    would silently run on uvloop. The loop here is made from its class (or
+    by uvloop or ``loop_factory``), never through the global policy, which
+    stays untouched; nor is it set as the thread's "current" loop, which
+    nothing here needs (code on the loop finds the running loop). anyio's
+    functions work on any running asyncio loop.
+    """
+    import asyncio
+
+    if options.get("loop_factory") is not None:
+        loop = options["loop_factory"]()
+    elif options.get("use_uvloop"):
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    else:
+        loop = _default_loop_class()()
+    loop.set_debug(bool(options.get("debug", False)))
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            leftover = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in leftover:
+                task.cancel()
+            if leftover:
+                loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
+
+
+def _default_loop_class() -> Any:
+    """asyncio's own loop class for this platform, found without the event
+    loop policy (which Python 3.14 deprecates, and which anyio 3 or a test
+    may have set to uvloop's)."""
+    import asyncio
+
+    found = getattr(asyncio, "EventLoop", None)  # Python 3.13+
+    if found is None:
+        found = asyncio.ProactorEventLoop if sys.platform == "win32" else asyncio.SelectorEventLoop  # type: ignore[attr-defined]
+    return found
