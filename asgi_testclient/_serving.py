@@ -15,6 +15,35 @@ from . import _loop
 from ._loop import STOP_TIMEOUT, Failed, LoopClosed, _report, _Run, _task_info
 
 
+async def _run_task(
+    run: _Run,
+    cancel_scope: Callable[[], Any],
+    func: Callable[..., Awaitable[Any]],
+    args: Any,
+    captured: contextvars.Context,
+    failed: Optional[Failed],
+    key: Optional[object],
+) -> None:
+    """One spawned task, on either backend: ``func(*args)`` in the caller's
+    context variables, cancellable through a scope of ``cancel_scope``,
+    its failure (or a start that never happened) reported to ``failed``."""
+    try:
+        if not run.claim(key):  # pragma: no cover - reported already
+            return
+        if run.closing:
+            raise LoopClosed("the TestClient was closed before the task could start")
+        _loop._adopt(captured)  # looked up each time: a test replaces it
+        with cancel_scope() as scope:
+            _task_info.set((scope.cancel, run))
+            await func(*args)
+    except BaseException as exc:
+        if failed is None:
+            raise
+        failed(exc)
+        if not isinstance(exc, Exception):
+            raise
+
+
 async def serve_asyncio(run: _Run) -> None:
     import asyncio
 
@@ -34,22 +63,9 @@ async def serve_asyncio(run: _Run) -> None:
         key: Optional[object],
     ) -> None:
         try:
-            if not run.claim(key):  # pragma: no cover - reported already
-                return
-            if run.closing:
-                raise LoopClosed("the TestClient was closed before the task could start")
-            _loop._adopt(captured)  # looked up each time: a test replaces it
             # Cancelled through an anyio scope, not Task.cancel(), so that
             # the app's shielded sections finish first, as on trio.
-            with anyio.CancelScope() as scope:
-                _task_info.set((scope.cancel, run))
-                await func(*args)
-        except BaseException as exc:
-            if failed is None:
-                raise
-            failed(exc)
-            if not isinstance(exc, Exception):
-                raise
+            await _run_task(run, anyio.CancelScope, func, args, captured, failed, key)
         finally:
             # Here rather than in a done callback, which would cost the
             # loop one more iteration before the test thread gets the GIL.
@@ -93,31 +109,6 @@ async def serve_asyncio(run: _Run) -> None:
 async def serve_trio(run: _Run) -> None:
     import trio
 
-    async def wrapper(
-        func: Callable[..., Awaitable[Any]],
-        args: Any,
-        captured: contextvars.Context,
-        failed: Optional[Failed],
-        key: Optional[object],
-    ) -> None:
-        # A trio task starts from the run's system context, not its
-        # caller's: the caller's variables are set here.
-        try:
-            if not run.claim(key):  # pragma: no cover - reported already
-                return
-            if run.closing:
-                raise LoopClosed("the TestClient was closed before the task could start")
-            _loop._adopt(captured)  # looked up each time: a test replaces it
-            with trio.CancelScope() as scope:
-                _task_info.set((scope.cancel, run))
-                await func(*args)
-        except BaseException as exc:
-            if failed is None:
-                raise
-            failed(exc)
-            if not isinstance(exc, Exception):
-                raise
-
     async with trio.open_nursery() as nursery:
         run.call_soon = trio.lowlevel.current_trio_token().run_sync_soon
 
@@ -129,7 +120,9 @@ async def serve_trio(run: _Run) -> None:
             key: Optional[object],
         ) -> None:
             try:
-                nursery.start_soon(wrapper, func, args, captured, failed, key)
+                # A trio task starts from the run's system context, not
+                # its caller's: _run_task sets the caller's variables.
+                nursery.start_soon(_run_task, run, trio.CancelScope, func, args, captured, failed, key)
             except BaseException as exc:  # noqa: BLE001 - raised here, it would end the whole run
                 _report(run, key, failed, exc)
 

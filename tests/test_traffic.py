@@ -4,6 +4,7 @@ with the app, written to a temporary suite run by an inner pytest."""
 import re
 
 import pytest
+import requests
 
 from asgi_testclient import TestClient, _traffic
 
@@ -270,13 +271,18 @@ def test_it():
     masked = traffic(run(pytester, tests))
     assert "t0ken" not in masked and "cHJveHk" not in masked and "c00kie" not in masked
     assert "s3cret" not in masked
+    # requests 2.26 drops a Proxy-Authorization header of the test's own
+    # (its send() rebuilds it from the proxy settings); 2.27 and later keep it.
+    keeps_proxy_auth = tuple(map(int, requests.__version__.split(".")[:2])) >= (2, 27)
     for line in ("    Authorization: <masked>", "    Proxy-Authorization: <masked>", "    Cookie: <masked>",
                  "    set-cookie: <masked>"):
-        assert line in masked.splitlines()
+        if keeps_proxy_auth or "Proxy" not in line:
+            assert line in masked.splitlines()
     shown = traffic(pytester.runpytest(*PLUGIN_ARGS, "--asgi-traffic-show-secrets")).splitlines()
     for line in ("    Authorization: Bearer t0ken", "    Proxy-Authorization: Basic cHJveHk=",
                  "    Cookie: id=c00kie", "    set-cookie: session=s3cret"):
-        assert line in shown
+        if keeps_proxy_auth or "Proxy" not in line:
+            assert line in shown
     pytester.makeini("[pytest]\nasgi_traffic_show_secrets = true\n")
     assert "    Authorization: Bearer t0ken" in traffic(pytester.runpytest(*PLUGIN_ARGS)).splitlines()
 
