@@ -26,13 +26,15 @@ from typing import TYPE_CHECKING, Any, Callable, Deque, FrozenSet, List, Optiona
 import anyio
 import anyio.lowlevel
 
-from . import _extensions
-from ._body import Body, ReadWhole
+from . import _extensions, _verdict
+from ._body import Body, request_message
 from ._channel import DISCONNECT_GRACE
-from ._exceptions import ASGIProtocolError, unwrap_group
+from ._exceptions import ASGIProtocolError
 from ._http import NO_BODY_STATUSES, header_pairs
+from ._httpchecks import body_of, check_length, declared_length, start_status, unexpected_message
 from ._loop import CANCEL_WAIT, LoopClosed, LoopThread, current_cancel, loop_closing
 from ._types import ASGI3App, Message, Scope
+from ._verdict import ExchangeTimeout
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._filesend import FileSend
@@ -42,15 +44,6 @@ if TYPE_CHECKING:  # pragma: no cover
 HIGH_WATER = 1024 * 1024
 
 _DISCONNECT: Message = {"type": "http.disconnect"}
-
-
-class ExchangeTimeout(Exception):
-    """A wait of the test thread ran out (turned into ``ReadTimeout`` by the adapter)."""
-
-    def __init__(self, waiting_for: str, timeout: float) -> None:
-        super().__init__(waiting_for, timeout)
-        self.waiting_for = waiting_for
-        self.timeout = timeout
 
 
 class HTTPExchange:
@@ -71,6 +64,9 @@ class HTTPExchange:
     awaiting_trailers = False
     #: An ``http.response.body`` message came.
     body_sent = False
+    #: ``(type, args)`` of the app's exception that became a server's answer
+    #: (for a failure report, ``_traffic_format``).
+    swallowed_error: Optional[Tuple[type, Tuple[Any, ...]]] = None
 
     def __init__(
         self,
@@ -166,11 +162,8 @@ class HTTPExchange:
 
     async def receive(self) -> Message:
         if not self._request_complete:
-            body = self._body
             try:
-                if isinstance(body, ReadWhole):
-                    body = body.read()
-                chunk = body if isinstance(body, bytes) else next(body, None)
+                message, self._request_complete = request_message(self._body, self.strict)
             except BaseException as exc:
                 # The test's own body (a file, an iterator) failed: that is
                 # the test's error, not the app's, so it is raised in the
@@ -178,14 +171,6 @@ class HTTPExchange:
                 with self.cond:
                     self.body_error = exc
                 raise
-            if chunk is not None and not isinstance(body, bytes):
-                return {"type": "http.request", "body": chunk, "more_body": True}
-            self._request_complete = True
-            # The last message as the old client sent it: no "more_body"
-            # (it defaults to False); a server spells it out.
-            message: Message = {"type": "http.request", "body": chunk or b""}
-            if self.strict:
-                message["more_body"] = False
             return message
         with self.cond:
             if self.disconnected:
@@ -226,22 +211,13 @@ class HTTPExchange:
     def _accept(self, message: Message, message_type: Any) -> "Optional[Union[anyio.Event, FileSend]]":
         """Check ``message`` and record it; return an event to wait on, if any."""
         if message_type == "http.response.start":
-            if self.status is not None:
-                raise ASGIProtocolError(
-                    'Received multiple "http.response.start" messages. The response had already'
-                    f" started with status {self.status}."
-                )
-            status = message.get("status")
-            if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 999:
-                raise ASGIProtocolError(
-                    f"'http.response.start' message needs an integer 'status', got {message!r:.200}"
-                )
+            status = start_status(message, self.status)
             headers = header_pairs(message.get("headers", ()), message_type, self.strict)
             # What requests would read of the body: nothing for HEAD, 1xx,
             # 204 and 304 (where Content-Length describes another response).
             self.bodiless = self._head or status < 200 or status in NO_BODY_STATUSES
             if self.strict and not self.bodiless:
-                self._declared = _declared_length(headers)
+                self._declared = declared_length(headers)
             if self._trailers_offered and message.get("trailers"):
                 self.trailers_announced = self.awaiting_trailers = True
             with self.cond:
@@ -251,21 +227,7 @@ class HTTPExchange:
                     self.cond.notify_all()
             return None
         if message_type == "http.response.body":
-            if self.status is None:
-                raise ASGIProtocolError(
-                    'Received "http.response.body" without "http.response.start". The app must'
-                    " start its response first."
-                )
-            if self.body_complete:
-                raise ASGIProtocolError(
-                    'Received "http.response.body" after response completed. An earlier body'
-                    " message had more_body=False."
-                )
-            body = message.get("body", b"")
-            if not isinstance(body, (bytes, bytearray, memoryview)):
-                raise ASGIProtocolError(
-                    f"'http.response.body' message has a {type(body).__name__} body; it must be bytes"
-                )
+            body = body_of(message, self.status is not None, self.body_complete)
             self.body_sent = True
             return self.deliver(body, bool(message.get("more_body", False)))
         if message_type in ("http.response.debug", "http.response.template"):
@@ -279,23 +241,14 @@ class HTTPExchange:
             return _extensions.accept(self, message, message_type)
         if not self.strict:
             return None  # the old client ignored every other message
-        if message_type in _extensions.MESSAGE_EXTENSIONS:
-            raise ASGIProtocolError(
-                f"app sent {message!r:.200}, but the client does not offer the {message_type!r} extension;"
-                f" turn it on with extensions=[{message_type!r}]"
-            )
-        if self.status is not None and self.body_complete:
-            raise ASGIProtocolError(f"app sent {message!r:.200} after the response was complete")
-        raise ASGIProtocolError(
-            f"app sent an unknown message {message!r:.200}; an HTTP app sends"
-            " 'http.response.start' then 'http.response.body'"
-        )
+        raise unexpected_message(message, message_type, self.status is not None and self.body_complete)
 
     def deliver(self, body: Any, more_body: bool) -> Optional[anyio.Event]:
         """Take a chunk of the body (from a body message, or read from a
         file); return the event to wait on for space, if the reader is behind."""
         if self._declared is not None:
-            self._check_length(len(body), more_body)
+            self._sent += len(body)
+            check_length(self._sent, self._declared, more_body)
         with self.cond:
             if self.disconnected:
                 return None
@@ -327,20 +280,6 @@ class HTTPExchange:
             self.disconnected = True
             return self._disconnect_event
         return None
-
-    def _check_length(self, size: int, more_body: bool) -> None:
-        declared = self._declared
-        assert declared is not None
-        self._sent += size
-        if self._sent > declared:
-            raise ASGIProtocolError(
-                f"app sent {self._sent} bytes of body, more than its Content-Length of {declared};"
-                " a server would refuse the rest"
-            )
-        if not more_body and self._sent < declared:
-            raise ASGIProtocolError(
-                f"app ended its body after {self._sent} bytes, short of its Content-Length of {declared}"
-            )
 
     # -- the test-thread side ------------------------------------------------
 
@@ -456,74 +395,4 @@ class HTTPExchange:
     def failure(self, raise_server_exceptions: bool) -> Optional[BaseException]:
         """What the test must see raised, now that the app has finished or
         stopped sending; ``None`` if the response stands as it is."""
-        with self.cond:
-            if self.start_error is not None:
-                return self.start_error
-            if self.body_error is not None:
-                return self.body_error
-            if self.protocol_error is not None:
-                return self.protocol_error
-            if self.closed and not self.cancelled:
-                return self._closed_error()
-            error = self.error
-            if error is not None:
-                if self.cancelled and self.error_is_cancellation:
-                    return None
-                if raise_server_exceptions or not isinstance(error, Exception):
-                    return unwrap_group(error)
-                # Turned into the response a server would send: let the
-                # exception go, and with it the app's frames (and whatever
-                # they hold), however long the test keeps the response.
-                self.swallowed_error = (type(error), error.args)  # for a failure report (_traffic_format)
-                self.error, self.error_swallowed = None, True
-                return None
-            if self.error_swallowed:
-                return None
-            if not self.finished or self.cancelled or (self.disconnected and not self.body_complete):
-                return None
-            if self.status is None:
-                if raise_server_exceptions:
-                    return ASGIProtocolError(
-                        "TestClient did not receive any response. The app returned without"
-                        " sending 'http.response.start'; an HTTP app must answer every request."
-                    )
-                return None
-            if not self.body_complete and self.strict:
-                return ASGIProtocolError(
-                    "app returned before finishing its response body: its last"
-                    " 'http.response.body' message had more_body=True"
-                )
-            if self.awaiting_trailers and self.strict:
-                return ASGIProtocolError(
-                    "app returned before finishing its trailers: it announced trailers=True in"
-                    " 'http.response.start', and no 'http.response.trailers' message had more_trailers=False"
-                )
-            return None
-
-
-    def _closed_error(self) -> BaseException:
-        import requests
-
-        request = self.request
-        if request is not None:
-            what = f"{request.method} {request.url}"
-        else:
-            what = f"{self.scope['method']} {self.scope['path']}"
-        return requests.exceptions.ConnectionError(
-            f"the client was closed while {what} was in flight", request=request
-        )
-
-
-def _declared_length(headers: List[Tuple[bytes, bytes]]) -> Optional[int]:
-    values = set()
-    for name, value in headers:
-        if len(name) == 14 and name.lower() == b"content-length":
-            values.add(value.strip())
-    if not values:
-        return None
-    if len(values) > 1 or not all(value.isdigit() for value in values):
-        raise ASGIProtocolError(
-            f"app sent Content-Length {b', '.join(sorted(values))!r}, which is not one whole number"
-        )
-    return int(values.pop())
-
+        return _verdict.failure(self, raise_server_exceptions)
