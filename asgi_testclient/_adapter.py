@@ -17,13 +17,14 @@ from ._app import as_asgi3
 from ._body import request_body
 from ._channel import TIMEOUT_GRACE
 from ._compat import set_content
-from ._exchange import ExchangeTimeout, HTTPExchange
+from ._exchange import HTTPExchange
 from ._extensions import MESSAGE_EXTENSIONS, HeaderMap, fill_response, parse_extensions
 from ._loop import LoopThread
 from ._response import BodyReader, build_response
 from ._scope import Address, http_scope
 from ._timeout import TimeoutArg, read_timeout
 from ._types import ASGIApp
+from ._verdict import ExchangeTimeout
 
 
 class ASGIAdapter(BaseAdapter):

@@ -17,7 +17,9 @@ app asks for them.
 """
 
 import types
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Tuple, Union
+
+from ._types import Message
 
 #: Bytes read from a file object at a time, and the least a chunk of a
 #: large body carries (the last excepted).
@@ -127,3 +129,19 @@ def request_body(body: Any, length: Optional[int] = None) -> Body:
         f"cannot send a request body of type {type(body).__name__}; use bytes, str,"
         " a file object or an iterable of bytes (data=), or json=, or files="
     )
+
+
+def request_message(body: Body, strict: bool) -> Tuple[Message, bool]:
+    """The next ``http.request`` message of ``body``, and whether it is the
+    last; raises what reading the test's body (a file, an iterator) raised."""
+    if isinstance(body, ReadWhole):
+        body = body.read()
+    chunk = body if isinstance(body, bytes) else next(body, None)
+    if chunk is not None and not isinstance(body, bytes):
+        return {"type": "http.request", "body": chunk, "more_body": True}, False
+    # The last message as the old client sent it: no "more_body" (it
+    # defaults to False); a server spells it out.
+    message: Message = {"type": "http.request", "body": chunk or b""}
+    if strict:
+        message["more_body"] = False
+    return message, True

@@ -152,13 +152,15 @@ class Channel:
         event = self._arrival = self._arrival or anyio.Event()
         return event
 
-    def offer(self, message: Any, size: int = 0) -> Optional[anyio.Event]:
-        """Under ``cond``: hand ``message`` to the test thread and wake it;
+    def offer(self, message: Any, size: int = 0, *, wake: bool = True, more: bool = True) -> Optional[anyio.Event]:
+        """Under ``cond``: hand ``message`` to the test thread and (with
+        ``wake``) wake it; unless it is the app's last (``more`` false),
         return the event to wait on for space, if the reader is behind."""
         self.from_app.append(message)
         self.buffered += size
-        self.cond.notify_all()
-        if self.high_water is not None and self.buffered > self.high_water:
+        if wake:
+            self.cond.notify_all()
+        if more and self.high_water is not None and self.buffered > self.high_water:
             event = self._space = anyio.Event()
             return event
         return None

@@ -4,25 +4,10 @@
 # stubs, ParamSpec before Python 3.10): they stay strings at runtime.
 from __future__ import annotations
 
-import copy
 import functools
-import threading
 import weakref
-from http.cookiejar import CookieJar
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Awaitable,
-    Callable,
-    Dict,
-    Iterable,
-    List,
-    Optional,
-    Sequence,
-    TypeVar,
-    Union,
-)
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Iterable, Optional, Sequence, TypeVar, Union
+from urllib.parse import urljoin
 
 import requests
 from requests.cookies import RequestsCookieJar
@@ -31,12 +16,13 @@ from requests.utils import get_netrc_auth
 
 from . import _traffic
 from ._adapter import ASGIAdapter
-from ._compat import cookie_policy
-from ._lifespan import LifespanRunner
+from ._cookiejar import request_jar
+from ._handshake import websocket_handshake
+from ._lifespan import LifespanStack
 from ._merge import merge_hooks, merge_setting
 from ._multipart import MultipartBody
 from ._prepare import prepare
-from ._scope import Address, websocket_scope
+from ._scope import Address
 from ._timeout import TimeoutArg
 from ._types import ASGIApp, Default
 
@@ -51,18 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     # to get, post, ..., which requests types the same way) to them.
     from typing_extensions import ParamSpec
 
-    from ._compat import (
-        JSON,
-        Auth,
-        Cert,
-        Data,
-        Files,
-        HeadersUpdateMapping,
-        HooksInput,
-        Params,
-        TextMapping,
-        Verify,
-    )
+    from ._compat import JSON, Auth, Cert, Data, Files, HeadersUpdateMapping, HooksInput, Params, TextMapping, Verify
 
     _P = ParamSpec("_P")
 
@@ -79,44 +54,15 @@ _LIFESPAN_MODES = ("on", "auto", "off")
 STRICT_DEFAULT = False
 
 
-
 @functools.lru_cache(maxsize=32)
 def _join(base_url: str, url: str) -> str:
     # Remembered: a suite joins the same few URLs to its base URL again and again.
     return urljoin(base_url, url)
 
+
 #: Seconds a websocket handshake or ``receive*`` waits when neither the call,
 #: ``websocket_connect(timeout=...)`` nor the client sets a timeout.
 WEBSOCKET_TIMEOUT = 30.0
-
-
-# requests' own cookie merging (typed differently from one version to the next).
-_cookiejar_from_dict: Any = requests.cookies.cookiejar_from_dict
-_merge_cookies: Any = requests.cookies.merge_cookies
-
-
-def _check_cookie(name: str, value: Optional[str]) -> None:
-    # A ';' would make the app read two cookies where the test set one.
-    if not isinstance(name, str) or not isinstance(value, (str, type(None))):
-        return  # requests refuses it, or sends it as it would to a server
-    if ";" in name or "=" in name or (value is not None and ";" in value):
-        raise requests.exceptions.InvalidHeader(
-            f"cookie {name!r}={value!r} contains ';' (or its name '='), which would make the app"
-            " read it as more than one cookie; quote or encode the value"
-        )
-
-
-
-def _encoded_params(params: Any) -> str:
-    """``params`` as requests puts them in a query string."""
-    encoder = requests.PreparedRequest()
-    encoder.prepare_url("http://params/", params)
-    return urlsplit(encoder.url or "").query
-
-
-def _websocket_base(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    return urlunsplit(parts._replace(scheme={"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)))
 
 
 class TestClient(requests.Session):
@@ -208,8 +154,7 @@ class TestClient(requests.Session):
         self.trust_env = False
         self.headers.update({"user-agent": "testclient"})  # the old client's spelling of the key
         # Each ``with`` block's lifespan run, innermost last.
-        self._lifespans: List[LifespanRunner] = []
-        self._lifespan_lock = threading.Lock()
+        self._lifespans = LifespanStack()
         # A client nobody closed still stops its loop thread when collected.
         self._finalizer = weakref.finalize(self, adapter.loop.stop)
         recording = _traffic.current
@@ -232,14 +177,7 @@ class TestClient(requests.Session):
         policy), and with ``strict=True`` a cookie that would read as two
         is refused.
         """
-        jar = RequestsCookieJar(policy=cookie_policy(self.cookies))
-        _merge_cookies(jar, self.cookies)
-        cookies = request.cookies
-        if cookies:
-            _merge_cookies(jar, cookies if isinstance(cookies, CookieJar) else _cookiejar_from_dict(cookies))
-        if self.adapter.strict:
-            for cookie in jar:
-                _check_cookie(cookie.name, cookie.value)
+        jar = request_jar(self.cookies, request.cookies, self.adapter.strict)
         auth = request.auth
         if self.trust_env and not auth and not self.auth:
             auth = get_netrc_auth(request.url)
@@ -371,45 +309,7 @@ class TestClient(requests.Session):
         if unknown:
             raise TypeError(f"websocket_connect() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
         adapter = self.adapter
-        if isinstance(url, bytes):
-            url = url.decode("utf-8")
-        # The old client joined websocket URLs to ws://testserver, whatever
-        # the base URL; strict mode joins them to the base URL.
-        parts = urlsplit(urljoin(_websocket_base(self.base_url) if adapter.strict else "ws://testserver", url))
-        scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
-        if scheme not in ("ws", "wss"):
-            raise requests.exceptions.InvalidSchema(
-                f"cannot open a websocket to {url!r}: the scheme must be ws, wss, http or https"
-            )
-        # The handshake the old client sent: the test's headers, then the
-        # ones it adds unless the test has them, prepared by requests (which
-        # leaves a ws:// URL as it is, parameters and all).
-        headers = options.pop("headers", None)
-        headers = {} if headers is None else copy.copy(headers)
-        headers.setdefault("connection", "upgrade")
-        headers.setdefault("sec-websocket-key", "testserver==")
-        headers.setdefault("sec-websocket-version", "13")
-        if subprotocols is not None:
-            headers.setdefault("sec-websocket-protocol", ", ".join(subprotocols))
-        params = options.pop("params", None)
-        if params:
-            # requests leaves a ws:// URL alone, parameters included (the old
-            # client lost them): add them as requests encodes them.
-            query = "&".join(part for part in (parts.query, _encoded_params(params)) if part)
-            parts = parts._replace(query=query)
-        prepared = self.prepare_request(
-            requests.Request("GET", urlunsplit(parts._replace(scheme=scheme)), headers=headers, **options)
-        )
-        offered = prepared.headers.get("sec-websocket-protocol")
-        scope = websocket_scope(
-            prepared,
-            root_path=adapter.root_path,
-            client=adapter.client,
-            state=adapter.state,
-            subprotocols=[] if offered is None else [value.strip() for value in offered.split(",")],
-            strict=adapter.strict,
-            extensions=adapter.extensions,
-        )
+        prepared, scope = websocket_handshake(self.prepare_request, adapter, self.base_url, url, subprotocols, options)
         from ._websocket import WebSocketTestSession  # not imported until a websocket is opened
 
         session_class: Callable[..., WebSocketTestSession] = WebSocketTestSession
@@ -466,37 +366,11 @@ class TestClient(requests.Session):
         the old client did); leaving the inner block shuts that run down and
         gives requests the outer run's state back.
         """
-        with self._lifespan_lock:
-            adapter = self.adapter
-            outer_state = adapter.state
-            state: Dict[str, Any] = {}
-            runner = LifespanRunner(
-                adapter.loop, adapter.app, state, self.timeout, unsupported_ok=self.lifespan == "auto"
-            )
-            if self.lifespan != "off":
-                try:
-                    runner.startup()
-                except BaseException:
-                    if not self._lifespans:
-                        adapter.loop.stop()
-                    raise
-            runner.outer_state = outer_state
-            adapter.state = state
-            self._lifespans.append(runner)
+        self._lifespans.enter(self.adapter, self.timeout, self.lifespan)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        with self._lifespan_lock:
-            runner = self._lifespans.pop() if self._lifespans else None
-            try:
-                if runner is not None and self.lifespan != "off":
-                    runner.shutdown()
-            finally:
-                if runner is not None and self._lifespans:
-                    self.adapter.state = runner.outer_state
-                else:
-                    self.adapter.state = {}
-                    self.close()
+        self._lifespans.exit(self.adapter, self.lifespan, self.close)
 
     def close(self) -> None:
         """Close every adapter, which stops the event loop thread.

@@ -1,12 +1,11 @@
 """One HTTP request/response exchange between the test thread and the app.
 
-The app runs as a task on the client's loop (:meth:`HTTPExchange.run`); the
-test thread waits on a ``threading.Condition`` for what the app sends. Body
-chunks move from the loop to the test thread through a deque guarded by
-that condition: the loop side appends and notifies, the test side takes
-everything there is in one go. Neither side polls: the test thread sleeps in
-``Condition.wait`` and the loop side sleeps on an ``anyio.Event`` that the
-test thread sets through :meth:`LoopThread.call_soon`.
+The app runs as a task on the client's loop, and its response crosses to
+the test thread through a :class:`~asgi_testclient._channel.Channel`: the
+body chunks are the channel's messages from the app (taken all at once by
+the test thread), the task's end is the channel's, and the client's leaving
+(or the response's completion) is the channel's close, which ends the
+app's wait in ``receive()``. Nothing polls.
 
 When streaming, the app's ``send()`` waits while more than
 :data:`HIGH_WATER` bytes are waiting to be read, so a body of any size
@@ -17,22 +16,22 @@ Each wait of the test thread is bounded by the request's read timeout,
 counted afresh whenever the app makes progress.
 """
 
-import collections
-import threading
-import time
+import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, Deque, FrozenSet, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, FrozenSet, List, Optional, Tuple, Union
 
 import anyio
 import anyio.lowlevel
 
-from . import _extensions
-from ._body import Body, ReadWhole
-from ._channel import DISCONNECT_GRACE
-from ._exceptions import ASGIProtocolError, unwrap_group
+from . import _extensions, _verdict
+from ._body import Body, request_message
+from ._channel import DISCONNECT_GRACE, TIMEOUT, Channel
+from ._exceptions import ASGIProtocolError
 from ._http import NO_BODY_STATUSES, header_pairs
-from ._loop import CANCEL_WAIT, LoopClosed, LoopThread, current_cancel, loop_closing
+from ._httpchecks import body_of, check_length, declared_length, start_status, unexpected_message
+from ._loop import LoopThread
 from ._types import ASGI3App, Message, Scope
+from ._verdict import ExchangeTimeout
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._filesend import FileSend
@@ -43,14 +42,8 @@ HIGH_WATER = 1024 * 1024
 
 _DISCONNECT: Message = {"type": "http.disconnect"}
 
-
-class ExchangeTimeout(Exception):
-    """A wait of the test thread ran out (turned into ``ReadTimeout`` by the adapter)."""
-
-    def __init__(self, waiting_for: str, timeout: float) -> None:
-        super().__init__(waiting_for, timeout)
-        self.waiting_for = waiting_for
-        self.timeout = timeout
+#: The channel's close: the client has gone, or the response is complete.
+_GONE = "gone"
 
 
 class HTTPExchange:
@@ -71,6 +64,9 @@ class HTTPExchange:
     awaiting_trailers = False
     #: An ``http.response.body`` message came.
     body_sent = False
+    #: ``(type, args)`` of the app's exception that became a server's answer
+    #: (for a failure report, ``_traffic_format``).
+    swallowed_error: Optional[Tuple[type, Tuple[Any, ...]]] = None
 
     def __init__(
         self,
@@ -101,76 +97,64 @@ class HTTPExchange:
         # loop side only
         self._body = body
         self._request_complete = False
-        # shared, under cond
-        self.cond = threading.Condition(threading.Lock())
+        # Shared, under cond: the task's end, the body chunks (from_app) and
+        # the client's leaving (the channel's close) are the channel's.
+        channel = self._channel = Channel(loop, timeout=timeout, high_water=HIGH_WATER if streaming else None)
+        self.cond = channel.cond
         self.status: Optional[int] = None
         self.headers: List[Tuple[bytes, bytes]] = []
-        self._chunks: Deque[bytes] = collections.deque()
-        self._buffered = 0
         self.body_complete = False
-        self.finished = False
-        self.error: Optional[BaseException] = None
         self.protocol_error: Optional[ASGIProtocolError] = None
         self.body_error: Optional[BaseException] = None
-        self.disconnected = False
-        self.cancelled = False
         self.template: Any = None
         self.context: Any = None
-        self.error_is_cancellation = False
-        #: The app was cancelled because the client was closed.
-        self.closed = False
-        #: Why the app's task never ran (raised in the test whatever the app).
-        self.start_error: Optional[BaseException] = None
         #: The request, for the error a close raises (set by the adapter).
         self.request: Any = None
         self.error_swallowed = False
-        self._progress_at = 0.0
-        self._disconnect_event: Optional[anyio.Event] = None
-        self._space_event: Optional[anyio.Event] = None
-        self._cancel: Optional[Callable[[], Any]] = None
+
+    # -- the task's end and the client's leaving, as the channel has them ----
+
+    @property
+    def finished(self) -> bool:
+        return self._channel.finished
+
+    @property
+    def error(self) -> Optional[BaseException]:
+        return self._channel.error
+
+    @error.setter
+    def error(self, value: Optional[BaseException]) -> None:
+        self._channel.error = value
+
+    @property
+    def error_is_cancellation(self) -> bool:
+        return self._channel.error_is_cancellation
+
+    @property
+    def cancelled(self) -> bool:
+        return self._channel.cancelled
+
+    @property
+    def closed(self) -> bool:
+        """The app was cancelled because the client was closed."""
+        return self._channel.loop_closed
+
+    @property
+    def start_error(self) -> Optional[BaseException]:
+        """Why the app's task never ran (raised in the test whatever the app)."""
+        return self._channel.start_error
+
+    @property
+    def disconnected(self) -> bool:
+        """The client has gone, or the response is complete."""
+        return self._channel.closed is not None
 
     # -- the loop side -------------------------------------------------------
 
-    async def run(self) -> None:
-        """Run the app to its end, reporting the outcome to the shared state.
-
-        Raises only the cancellation that ends it, as a task must.
-        """
-        error: Optional[BaseException] = None
-        cancellation = False
-        with self.cond:
-            self._cancel = current_cancel()
-            cancelled_already = self.cancelled
-        try:
-            if not cancelled_already:
-                await self._app(self.scope, self.receive, self.send)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-            error = exc
-            cancellation = isinstance(exc, anyio.get_cancelled_exc_class())
-        closed = cancellation and loop_closing()
-        with self.cond:
-            self.finished = True
-            self.error = error
-            self.error_is_cancellation = cancellation
-            self.closed = closed
-            self._progressed()
-            self.cond.notify_all()
-        if cancellation:
-            raise error  # type: ignore[misc]
-
-    def _progressed(self) -> None:
-        # Under cond: the app did something, which restarts the timeout
-        # (read only when there is one).
-        if self.timeout is not None:
-            self._progress_at = time.monotonic()
-
     async def receive(self) -> Message:
         if not self._request_complete:
-            body = self._body
             try:
-                if isinstance(body, ReadWhole):
-                    body = body.read()
-                chunk = body if isinstance(body, bytes) else next(body, None)
+                message, self._request_complete = request_message(self._body, self.strict)
             except BaseException as exc:
                 # The test's own body (a file, an iterator) failed: that is
                 # the test's error, not the app's, so it is raised in the
@@ -178,20 +162,10 @@ class HTTPExchange:
                 with self.cond:
                     self.body_error = exc
                 raise
-            if chunk is not None and not isinstance(body, bytes):
-                return {"type": "http.request", "body": chunk, "more_body": True}
-            self._request_complete = True
-            # The last message as the old client sent it: no "more_body"
-            # (it defaults to False); a server spells it out.
-            message: Message = {"type": "http.request", "body": chunk or b""}
-            if self.strict:
-                message["more_body"] = False
             return message
+        channel = self._channel
         with self.cond:
-            if self.disconnected:
-                event = None
-            else:
-                event = self._disconnect_event = self._disconnect_event or anyio.Event()
+            event = None if channel.closed is not None else channel.arrival()
         if event is not None:
             await event.wait()
         return dict(_DISCONNECT)
@@ -200,7 +174,7 @@ class HTTPExchange:
         # Read before the message is taken in: the last body message marks
         # the exchange disconnected too, but was not sent after the client
         # left, and needs no checkpoint (one more loop iteration per request).
-        gone = self.disconnected
+        gone = self._channel.closed is not None
         try:
             if type(message) is not dict and not isinstance(message, Mapping):
                 raise ASGIProtocolError(
@@ -226,46 +200,23 @@ class HTTPExchange:
     def _accept(self, message: Message, message_type: Any) -> "Optional[Union[anyio.Event, FileSend]]":
         """Check ``message`` and record it; return an event to wait on, if any."""
         if message_type == "http.response.start":
-            if self.status is not None:
-                raise ASGIProtocolError(
-                    'Received multiple "http.response.start" messages. The response had already'
-                    f" started with status {self.status}."
-                )
-            status = message.get("status")
-            if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 999:
-                raise ASGIProtocolError(
-                    f"'http.response.start' message needs an integer 'status', got {message!r:.200}"
-                )
+            status = start_status(message, self.status)
             headers = header_pairs(message.get("headers", ()), message_type, self.strict)
             # What requests would read of the body: nothing for HEAD, 1xx,
             # 204 and 304 (where Content-Length describes another response).
             self.bodiless = self._head or status < 200 or status in NO_BODY_STATUSES
             if self.strict and not self.bodiless:
-                self._declared = _declared_length(headers)
+                self._declared = declared_length(headers)
             if self._trailers_offered and message.get("trailers"):
                 self.trailers_announced = self.awaiting_trailers = True
             with self.cond:
                 self.status, self.headers = status, headers
-                self._progressed()
+                self._channel.progressed()
                 if self._streaming:
                     self.cond.notify_all()
             return None
         if message_type == "http.response.body":
-            if self.status is None:
-                raise ASGIProtocolError(
-                    'Received "http.response.body" without "http.response.start". The app must'
-                    " start its response first."
-                )
-            if self.body_complete:
-                raise ASGIProtocolError(
-                    'Received "http.response.body" after response completed. An earlier body'
-                    " message had more_body=False."
-                )
-            body = message.get("body", b"")
-            if not isinstance(body, (bytes, bytearray, memoryview)):
-                raise ASGIProtocolError(
-                    f"'http.response.body' message has a {type(body).__name__} body; it must be bytes"
-                )
+            body = body_of(message, self.status is not None, self.body_complete)
             self.body_sent = True
             return self.deliver(body, bool(message.get("more_body", False)))
         if message_type in ("http.response.debug", "http.response.template"):
@@ -279,41 +230,31 @@ class HTTPExchange:
             return _extensions.accept(self, message, message_type)
         if not self.strict:
             return None  # the old client ignored every other message
-        if message_type in _extensions.MESSAGE_EXTENSIONS:
-            raise ASGIProtocolError(
-                f"app sent {message!r:.200}, but the client does not offer the {message_type!r} extension;"
-                f" turn it on with extensions=[{message_type!r}]"
-            )
-        if self.status is not None and self.body_complete:
-            raise ASGIProtocolError(f"app sent {message!r:.200} after the response was complete")
-        raise ASGIProtocolError(
-            f"app sent an unknown message {message!r:.200}; an HTTP app sends"
-            " 'http.response.start' then 'http.response.body'"
-        )
+        raise unexpected_message(message, message_type, self.status is not None and self.body_complete)
 
     def deliver(self, body: Any, more_body: bool) -> Optional[anyio.Event]:
         """Take a chunk of the body (from a body message, or read from a
         file); return the event to wait on for space, if the reader is behind."""
         if self._declared is not None:
-            self._check_length(len(body), more_body)
+            self._sent += len(body)
+            check_length(self._sent, self._declared, more_body)
+        channel = self._channel
+        streaming = self._streaming
         with self.cond:
-            if self.disconnected:
+            if channel.closed is not None:
                 return None
+            space: Optional[anyio.Event] = None
             if body and not self.bodiless:
-                self._chunks.append(bytes(body))
-                self._buffered += len(body)
+                # Nothing waits for chunks but a streaming reader.
+                space = channel.offer(bytes(body), len(body), wake=False, more=more_body)
             disconnect_event = None
             if not more_body:
                 self.body_complete = True
                 if not self.awaiting_trailers:
-                    self.disconnected = True
-                    disconnect_event = self._disconnect_event
-            self._progressed()
-            if self._streaming:
+                    disconnect_event = channel.close_here(_GONE)
+            channel.progressed()
+            if streaming:
                 self.cond.notify_all()
-            space: Optional[anyio.Event] = None
-            if self._streaming and more_body and self._buffered > HIGH_WATER:
-                space = self._space_event = anyio.Event()
         if disconnect_event is not None:
             disconnect_event.set()
         return space
@@ -322,61 +263,24 @@ class HTTPExchange:
         """Under ``cond``: the last trailers came; the response is complete
         if its body is. Return the disconnect event to set, if any."""
         self.awaiting_trailers = False
-        self._progressed()
-        if self.body_complete and not self.disconnected:
-            self.disconnected = True
-            return self._disconnect_event
+        self._channel.progressed()
+        if self.body_complete and self._channel.closed is None:
+            return self._channel.close_here(_GONE)
         return None
-
-    def _check_length(self, size: int, more_body: bool) -> None:
-        declared = self._declared
-        assert declared is not None
-        self._sent += size
-        if self._sent > declared:
-            raise ASGIProtocolError(
-                f"app sent {self._sent} bytes of body, more than its Content-Length of {declared};"
-                " a server would refuse the rest"
-            )
-        if not more_body and self._sent < declared:
-            raise ASGIProtocolError(
-                f"app ended its body after {self._sent} bytes, short of its Content-Length of {declared}"
-            )
 
     # -- the test-thread side ------------------------------------------------
 
     def start(self) -> None:
-        self._loop.spawn(self.run, failed=self._not_run)
-
-    def _not_run(self, exc: BaseException) -> None:
-        """The task could not run the app (or the loop stopped first): end
-        the waits of the test thread with that, at once."""
-        with self.cond:
-            if self.finished:
-                return  # run() has reported already
-            self.finished = True
-            if isinstance(exc, LoopClosed):
-                self.closed = True
-            else:
-                self.start_error = exc
-            self.cond.notify_all()
+        self._channel.start(functools.partial(self._app, self.scope, self.receive, self.send))
 
     def _wait(self, done: Callable[[], bool]) -> None:
         """Wait (holding ``cond``) until ``done()`` or the app finishes;
         raise :class:`ExchangeTimeout` once the app has made no progress for
         ``timeout`` seconds."""
         timeout = self.timeout
-        if timeout is None:
-            while not done() and not self.finished:
-                self.cond.wait()
-            return
-        started = time.monotonic()
-        while not done() and not self.finished:
-            # The loop side does not wake us for progress alone: it records
-            # when it happened, and the deadline counts from there.
-            remaining = max(started, self._progress_at) + timeout - time.monotonic()
-            if remaining <= 0:
-                raise ExchangeTimeout(self._stage(), timeout)
-            self.cond.wait(remaining)
+        if self._channel.wait(done, timeout) == TIMEOUT:
+            assert timeout is not None  # only a wait with a timeout runs out
+            raise ExchangeTimeout(self._stage(), timeout)
 
     def _stage(self) -> str:
         if self.status is None:
@@ -393,16 +297,11 @@ class HTTPExchange:
     def take(self) -> Tuple[List[bytes], bool]:
         """Every chunk received so far, waiting for at least one; and
         whether the body is over (complete, or the app finished)."""
+        channel = self._channel
         with self.cond:
-            self._wait(lambda: bool(self._chunks) or self.body_complete)
-            chunks = list(self._chunks)
-            self._chunks.clear()
-            self._buffered = 0
-            over = self.body_complete or self.finished
-            space, self._space_event = self._space_event, None
-        if space is not None:
-            self._loop.call_soon(space.set)
-        return chunks, over
+            self._wait(lambda: bool(channel.from_app) or self.body_complete)
+            chunks: List[bytes] = channel.take()
+            return chunks, self.body_complete or channel.finished
 
     def wait_until_finished(self) -> None:
         """Block until the app has returned (background tasks included)."""
@@ -411,119 +310,32 @@ class HTTPExchange:
 
     def take_all(self) -> List[bytes]:
         """Every chunk received, once the app has finished."""
+        channel = self._channel
         with self.cond:
-            assert self.finished
-            chunks = list(self._chunks)
-            self._chunks.clear()
-            self._buffered = 0
+            assert channel.finished
+            chunks = list(channel.from_app)
+            channel.from_app.clear()
+            channel.buffered = 0
         return chunks
 
     def disconnect(self) -> None:
         """Tell the app the client has gone: ``receive()`` gives
         ``http.disconnect`` and ``send()`` no longer waits or keeps anything."""
-        with self.cond:
-            self.disconnected = True
-            events = [self._disconnect_event, self._space_event]
-            self._space_event = None
-            self._chunks.clear()
-            self._buffered = 0
-        for event in events:
-            if event is not None:
-                self._loop.call_soon(event.set)
+        self._channel.close(_GONE, drop=True)
 
     def cancel(self) -> None:
-        with self.cond:
-            self.cancelled = True
-            cancel = self._cancel
-        if cancel is not None:
-            self._loop.call_soon(cancel)
+        self._channel.cancel()
 
     def abort(self, grace: float = DISCONNECT_GRACE) -> None:
         """Disconnect, give the app ``grace`` seconds to end, then cancel it
         and wait (bounded) for it to finish."""
         with self.cond:
-            if self.finished:
+            if self._channel.finished:
                 return
         self.disconnect()
-        with self.cond:
-            self.cond.wait_for(lambda: self.finished, grace)
-            if self.finished:
-                return
-        self.cancel()
-        with self.cond:
-            self.cond.wait_for(lambda: self.finished, CANCEL_WAIT)
+        self._channel.end(grace)
 
     def failure(self, raise_server_exceptions: bool) -> Optional[BaseException]:
         """What the test must see raised, now that the app has finished or
         stopped sending; ``None`` if the response stands as it is."""
-        with self.cond:
-            if self.start_error is not None:
-                return self.start_error
-            if self.body_error is not None:
-                return self.body_error
-            if self.protocol_error is not None:
-                return self.protocol_error
-            if self.closed and not self.cancelled:
-                return self._closed_error()
-            error = self.error
-            if error is not None:
-                if self.cancelled and self.error_is_cancellation:
-                    return None
-                if raise_server_exceptions or not isinstance(error, Exception):
-                    return unwrap_group(error)
-                # Turned into the response a server would send: let the
-                # exception go, and with it the app's frames (and whatever
-                # they hold), however long the test keeps the response.
-                self.swallowed_error = (type(error), error.args)  # for a failure report (_traffic_format)
-                self.error, self.error_swallowed = None, True
-                return None
-            if self.error_swallowed:
-                return None
-            if not self.finished or self.cancelled or (self.disconnected and not self.body_complete):
-                return None
-            if self.status is None:
-                if raise_server_exceptions:
-                    return ASGIProtocolError(
-                        "TestClient did not receive any response. The app returned without"
-                        " sending 'http.response.start'; an HTTP app must answer every request."
-                    )
-                return None
-            if not self.body_complete and self.strict:
-                return ASGIProtocolError(
-                    "app returned before finishing its response body: its last"
-                    " 'http.response.body' message had more_body=True"
-                )
-            if self.awaiting_trailers and self.strict:
-                return ASGIProtocolError(
-                    "app returned before finishing its trailers: it announced trailers=True in"
-                    " 'http.response.start', and no 'http.response.trailers' message had more_trailers=False"
-                )
-            return None
-
-
-    def _closed_error(self) -> BaseException:
-        import requests
-
-        request = self.request
-        if request is not None:
-            what = f"{request.method} {request.url}"
-        else:
-            what = f"{self.scope['method']} {self.scope['path']}"
-        return requests.exceptions.ConnectionError(
-            f"the client was closed while {what} was in flight", request=request
-        )
-
-
-def _declared_length(headers: List[Tuple[bytes, bytes]]) -> Optional[int]:
-    values = set()
-    for name, value in headers:
-        if len(name) == 14 and name.lower() == b"content-length":
-            values.add(value.strip())
-    if not values:
-        return None
-    if len(values) > 1 or not all(value.isdigit() for value in values):
-        raise ASGIProtocolError(
-            f"app sent Content-Length {b', '.join(sorted(values))!r}, which is not one whole number"
-        )
-    return int(values.pop())
-
+        return _verdict.failure(self, raise_server_exceptions)

@@ -15,8 +15,9 @@ ahead of the test's reading before its ``send()`` waits.
 """
 
 import functools
+import threading
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import anyio
 
@@ -25,6 +26,9 @@ from ._exceptions import ASGIProtocolError, LifespanError, unwrap_group
 from ._loop import LoopThread
 from ._timeout import read_timeout
 from ._types import ASGI3App, Message
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._adapter import ASGIAdapter
 
 #: Seconds an app that reported a failed startup or shutdown has to end (and
 #: raise its exception) before the failure is reported with its message.
@@ -183,3 +187,48 @@ class LifespanRunner:
         if self._error is not None:
             raise unwrap_group(self._error)
         raise LifespanError(f"lifespan {phase} failed: {message.get('message', '')}".rstrip(": "))
+
+
+class LifespanStack:
+    """A client's nested ``with`` blocks: one lifespan run each, innermost last.
+
+    Entering again inside a block runs the lifespan again, nested (as the
+    old client did); leaving the inner block shuts that run down and gives
+    requests the outer run's state back. Leaving the outermost closes the
+    client.
+    """
+
+    def __init__(self) -> None:
+        self._runners: List[LifespanRunner] = []
+        self._lock = threading.Lock()
+
+    def enter(self, adapter: "ASGIAdapter", timeout: Optional[float], mode: str) -> None:
+        """Start a run (unless ``mode`` is ``"off"``) and give requests its state."""
+        with self._lock:
+            outer_state = adapter.state
+            state: Dict[str, Any] = {}
+            runner = LifespanRunner(adapter.loop, adapter.app, state, timeout, unsupported_ok=mode == "auto")
+            if mode != "off":
+                try:
+                    runner.startup()
+                except BaseException:
+                    if not self._runners:
+                        adapter.loop.stop()
+                    raise
+            runner.outer_state = outer_state
+            adapter.state = state
+            self._runners.append(runner)
+
+    def exit(self, adapter: "ASGIAdapter", mode: str, close: Callable[[], None]) -> None:
+        """Shut the innermost run down; after the outermost, ``close()`` the client."""
+        with self._lock:
+            runner = self._runners.pop() if self._runners else None
+            try:
+                if runner is not None and mode != "off":
+                    runner.shutdown()
+            finally:
+                if runner is not None and self._runners:
+                    adapter.state = runner.outer_state
+                else:
+                    adapter.state = {}
+                    close()

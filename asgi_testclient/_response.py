@@ -25,8 +25,9 @@ from urllib3 import HTTPResponse
 from ._channel import TIMEOUT_GRACE
 from ._compat import HTTPHeaderDict, decode, flush_decoder, init_decoder
 from ._exceptions import attach
-from ._exchange import ExchangeTimeout, HTTPExchange
+from ._exchange import HTTPExchange
 from ._http import decode_header, joined_headers
+from ._verdict import ExchangeTimeout
 
 
 class _Carried(Exception):

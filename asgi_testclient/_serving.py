@@ -44,6 +44,34 @@ async def _run_task(
             raise
 
 
+async def _serve(run: _Run, call_soon: Callable[..., Any], spawn: Callable[..., None]) -> None:
+    """Give other threads the loop's ways in, say it is ready, and wait
+    until told to stop (either backend); then new tasks are refused.
+
+    ``spawn(func, args, captured, failed, key)`` starts a task the backend's
+    way; a start that fails is reported to whoever waits for the task (on
+    trio, raised here, it would end the whole run)."""
+
+    def start_task(
+        func: Callable[..., Awaitable[Any]],
+        args: Any,
+        captured: contextvars.Context,
+        failed: Optional[Failed],
+        key: Optional[object],
+    ) -> None:
+        try:
+            spawn(func, args, captured, failed, key)
+        except BaseException as exc:  # noqa: BLE001 - reported to whoever waits
+            _report(run, key, failed, exc)
+
+    run.call_soon = call_soon
+    run.start_task = start_task
+    run.ready.set()
+    assert run.stop_event is not None
+    await run.stop_event.wait()
+    run.closing = True
+
+
 async def serve_asyncio(run: _Run) -> None:
     import asyncio
 
@@ -55,30 +83,18 @@ async def serve_asyncio(run: _Run) -> None:
     # sniffio marker included).
     loop_context = contextvars.copy_context()
 
-    async def wrapper(
-        func: Callable[..., Awaitable[Any]],
-        args: Any,
-        captured: contextvars.Context,
-        failed: Optional[Failed],
-        key: Optional[object],
-    ) -> None:
+    async def wrapper(*job: Any) -> None:
         try:
             # Cancelled through an anyio scope, not Task.cancel(), so that
             # the app's shielded sections finish first, as on trio.
-            await _run_task(run, anyio.CancelScope, func, args, captured, failed, key)
+            await _run_task(run, anyio.CancelScope, *job)
         finally:
             # Here rather than in a done callback, which would cost the
             # loop one more iteration before the test thread gets the GIL.
             tasks.discard(asyncio.current_task())
 
-    def start_task(
-        func: Callable[..., Awaitable[Any]],
-        args: Any,
-        captured: contextvars.Context,
-        failed: Optional[Failed],
-        key: Optional[object],
-    ) -> None:
-        coro = wrapper(func, args, captured, failed, key)
+    def spawn(*job: Any) -> None:
+        coro = wrapper(*job)
         try:
             # The loop keeps only weak references to tasks: hold them here.
             if sys.version_info >= (3, 12):
@@ -91,46 +107,28 @@ async def serve_asyncio(run: _Run) -> None:
                     tasks.add(task)
             else:
                 tasks.add(loop.create_task(coro))
-        except BaseException as exc:  # noqa: BLE001 - reported to whoever waits
+        except BaseException:
             coro.close()
-            _report(run, key, failed, exc)
+            raise
 
-    run.call_soon = functools.partial(loop.call_soon_threadsafe, context=loop_context)
-    run.start_task = start_task
-    run.ready.set()
-    assert run.stop_event is not None
-    await run.stop_event.wait()
-    run.closing = True
+    await _serve(run, functools.partial(loop.call_soon_threadsafe, context=loop_context), spawn)
     for task in list(tasks):
         task.cancel()
     if tasks:
         await asyncio.wait(list(tasks), timeout=STOP_TIMEOUT)
 
+
 async def serve_trio(run: _Run) -> None:
     import trio
 
     async with trio.open_nursery() as nursery:
-        run.call_soon = trio.lowlevel.current_trio_token().run_sync_soon
 
-        def start_task(
-            func: Callable[..., Awaitable[Any]],
-            args: Any,
-            captured: contextvars.Context,
-            failed: Optional[Failed],
-            key: Optional[object],
-        ) -> None:
-            try:
-                # A trio task starts from the run's system context, not
-                # its caller's: _run_task sets the caller's variables.
-                nursery.start_soon(_run_task, run, trio.CancelScope, func, args, captured, failed, key)
-            except BaseException as exc:  # noqa: BLE001 - raised here, it would end the whole run
-                _report(run, key, failed, exc)
+        def spawn(*job: Any) -> None:
+            # A trio task starts from the run's system context, not its
+            # caller's: _run_task sets the caller's variables.
+            nursery.start_soon(_run_task, run, trio.CancelScope, *job)
 
-        run.start_task = start_task
-        run.ready.set()
-        assert run.stop_event is not None
-        await run.stop_event.wait()
-        run.closing = True
+        await _serve(run, trio.lowlevel.current_trio_token().run_sync_soon, spawn)
         nursery.cancel_scope.cancel()
 
 

@@ -10,9 +10,8 @@ messages may be, and when, is ``_wsprotocol``'s.
 """
 
 import functools
-import json
 from collections.abc import Mapping
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple
 
 import anyio
 import anyio.lowlevel
@@ -21,30 +20,26 @@ from . import _channel
 from ._channel import TIMEOUT, Channel
 from ._disconnect import WebSocketDenialResponse, WebSocketDisconnect
 from ._exceptions import ASGIProtocolError, attach, unwrap_group
-from ._http import header_pairs
 from ._loop import CANCEL_WAIT, LoopClosed, LoopThread
 from ._timeout import read_timeout
-from ._types import ASGI3App, Default, Message, Scope
+from ._types import ASGI3App, Message, Scope
+from ._wspayloads import DEFAULT, PayloadMethods
 from ._wsprotocol import (
     ACCEPTED,
     ALLOWED,
-    BYTES,
     CLOSED,
     CONNECTING,
     DENIED,
     RESPONDING,
     WHERE,
     ClientDisconnected,
+    checked_message,
     denial_response,
     disconnect_message,
-    message_problem,
 )
 
-_DEFAULT: Any = Default("session timeout")
 
-
-
-class WebSocketTestSession:
+class WebSocketTestSession(PayloadMethods):
     """One websocket connection to the app; use it as a context manager.
 
     Entering runs the handshake: it returns once the app has accepted, and
@@ -163,19 +158,7 @@ class WebSocketTestSession:
 
     def _record(self, message: Message) -> None:
         """Check ``message`` against the protocol and hand it to the test thread."""
-        if not isinstance(message, Mapping):
-            raise ASGIProtocolError(f"app sent {message!r:.200}, which is not a message: ASGI messages are dicts")
-        kind = message.get("type")
-        if kind not in ALLOWED:
-            raise ASGIProtocolError(
-                f"app sent an unknown message {message!r:.200}; a websocket app sends 'websocket.accept',"
-                " 'websocket.send' and 'websocket.close', or 'websocket.http.response.start' and"
-                " 'websocket.http.response.body' to deny the handshake"
-            )
-        problem = message_problem(kind, message, self._strict)
-        if problem:
-            raise ASGIProtocolError(f"{kind!r} message {message!r:.200} {problem}")
-        headers = header_pairs(message.get("headers") or (), kind, self._strict)
+        kind, headers = checked_message(message, self._strict)
         with self._cond:
             state = self._state
             if state not in ALLOWED[kind]:
@@ -366,39 +349,19 @@ class WebSocketTestSession:
             raise RuntimeError(f"websocket {self.url} was closed by the test; open a new one to send more")
         self._deliver(dict(message))  # after a close too, as the old client delivered it
 
-    def send_text(self, data: str) -> None:
-        if not isinstance(data, str):
-            raise TypeError(f"send_text() takes a str, not {type(data).__name__}; use send_bytes() for bytes")
-        self.send({"type": "websocket.receive", "text": data})
-
-    def send_bytes(self, data: Union[bytes, bytearray, memoryview]) -> None:
-        if not isinstance(data, BYTES):
-            raise TypeError(f"send_bytes() takes bytes, not {type(data).__name__}; use send_text() for str")
-        self.send({"type": "websocket.receive", "bytes": bytes(data)})
-
-    def send_json(self, data: Any, mode: str = "text") -> None:
-        """Send ``data`` as ``json.dumps(data)``, in a text (``mode="text"``) or binary message."""
-        text = json.dumps(data)  # the old client's spelling, spaces and escapes included
-        if mode not in ("text", "binary"):
-            raise ValueError(f'mode must be "text" or "binary", not {mode!r}')
-        if mode == "text":
-            self.send_text(text)
-        else:
-            self.send_bytes(text.encode("utf-8"))
-
     def close(self, code: int = 1000, reason: Optional[str] = None) -> None:
         """Close the websocket: the app receives ``websocket.disconnect`` with ``code`` and ``reason``."""
         if not self._ended and (self._client_close is None or not self._strict):
             self.send(disconnect_message(code, reason, self._strict))
 
-    def receive(self, *, timeout: Any = _DEFAULT) -> Message:
+    def receive(self, *, timeout: Any = DEFAULT) -> Message:
         """The next message the app sent (``websocket.send`` or ``websocket.close``).
 
         Waits at most ``timeout`` seconds (default: the session's), then
         raises ``TimeoutError``. Once nothing more can come, raises the app's
         exception or :class:`WebSocketDisconnect` at once.
         """
-        seconds = self.timeout if timeout is _DEFAULT else read_timeout(timeout)
+        seconds = self.timeout if timeout is DEFAULT else read_timeout(timeout)
         self._check(protocol_only=True)
 
         def ready() -> bool:
@@ -422,26 +385,3 @@ class WebSocketTestSession:
             if self._error is not None:
                 raise WebSocketDisconnect(1011, "the app raised an exception")
             raise WebSocketDisconnect(1006, "the app returned without closing the websocket")
-
-    def _payload(self, key: str, timeout: Any) -> Any:
-        message = self.receive(timeout=timeout)
-        if message["type"] == "websocket.close":
-            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
-        if message.get(key) is None:
-            wanted, got = ("text", "binary") if key == "text" else ("binary", "text")
-            raise TypeError(f"expected a {wanted} message from the app, got a {got} message: {message!r:.200}")
-        return message[key]
-
-    def receive_text(self, *, timeout: Any = _DEFAULT) -> str:
-        return str(self._payload("text", timeout))
-
-    def receive_bytes(self, *, timeout: Any = _DEFAULT) -> bytes:
-        return bytes(self._payload("bytes", timeout))
-
-    def receive_json(self, mode: str = "text", *, timeout: Any = _DEFAULT) -> Any:
-        """The next message decoded from JSON; ``mode`` says whether it is a text or a binary message."""
-        if mode not in ("text", "binary"):
-            raise ValueError(f'mode must be "text" or "binary", not {mode!r}')
-        if mode == "text":
-            return json.loads(self.receive_text(timeout=timeout))
-        return json.loads(self.receive_bytes(timeout=timeout).decode("utf-8"))

@@ -3,14 +3,16 @@ when, what is wrong with one, and what the app receives when the test
 closes. The session (``_websocket``) moves them; this module judges them.
 """
 
-from typing import List, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any, List, Optional, Tuple
 
 import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from ._compat import set_content
-from ._http import joined_headers
+from ._exceptions import ASGIProtocolError
+from ._http import header_pairs, joined_headers
 from ._response import reason_phrase
 from ._types import Message
 
@@ -32,6 +34,24 @@ ALLOWED = {
 }
 BYTES = (bytes, bytearray, memoryview)
 _OPTIONAL_STR = (str, type(None))
+
+
+def checked_message(message: Message, strict: bool) -> Tuple[str, Any]:
+    """``(type, headers)`` of a message the app sent, once it passed the
+    checks that need no session state; raises :class:`ASGIProtocolError`."""
+    if not isinstance(message, Mapping):
+        raise ASGIProtocolError(f"app sent {message!r:.200}, which is not a message: ASGI messages are dicts")
+    kind = message.get("type")
+    if kind not in ALLOWED:
+        raise ASGIProtocolError(
+            f"app sent an unknown message {message!r:.200}; a websocket app sends 'websocket.accept',"
+            " 'websocket.send' and 'websocket.close', or 'websocket.http.response.start' and"
+            " 'websocket.http.response.body' to deny the handshake"
+        )
+    problem = message_problem(kind, message, strict)
+    if problem:
+        raise ASGIProtocolError(f"{kind!r} message {message!r:.200} {problem}")
+    return kind, header_pairs(message.get("headers") or (), kind, strict)
 
 
 def message_problem(kind: str, message: Message, strict: bool) -> str:

@@ -94,10 +94,25 @@ objects, and works the same in every pytest-xdist worker.
 
 from __future__ import annotations  # pytest 6 has no pytest.Config and friends
 
-import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
+
+from . import _plugin_legacy, _plugin_traffic
+from ._plugin_backends import (
+    BACKENDS,
+    backend_param,
+    configured_backends,
+    from_anyio,
+    parametrized_by_user,
+    parse_backends,
+)
+from ._plugin_backends import (
+    BACKENDS_OPTION as _BACKENDS_OPTION,
+)
+from ._plugin_legacy import LEGACY_OPTION as _LEGACY_OPTION
+from ._plugin_traffic import SECRETS_OPTION as _SECRETS_OPTION
+from ._plugin_traffic import TRAFFIC_OPTION as _TRAFFIC_OPTION
 
 if TYPE_CHECKING:  # pragma: no cover
     from asgi_testclient import TestClient
@@ -111,24 +126,8 @@ __all__ = [
     "asgi_session_client_factory",
 ]
 
-#: The backends by name, as ``(backend, backend_options)``.
-BACKENDS: Dict[str, Tuple[str, Dict[str, Any]]] = {
-    "asyncio": ("asyncio", {}),
-    "trio": ("trio", {}),
-    "uvloop": ("asyncio", {"use_uvloop": True}),
-}
-
-_LEGACY_OPTION = "asgi_testclient_legacy"
-_TRAFFIC_OPTION = "asgi_traffic"
-_SECRETS_OPTION = "asgi_traffic_show_secrets"
-_BACKENDS_OPTION = "asgi_backends"
 _STRICT_OPTION = "asgi_testclient_strict"
 _MARKER = "asgi_backends"
-
-#: Where a run's config keeps whether its plugin installed the legacy swap
-#: (and so undoes it): the stash since pytest 7, an attribute before.
-_INSTALLED_LEGACY = pytest.StashKey[bool]() if hasattr(pytest, "StashKey") else None
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("asgi_testclient", "asgi_testclient: test ASGI apps through requests")
@@ -216,29 +215,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # -- the legacy swap -------------------------------------------------------------
 
 
-def _install_legacy(config: pytest.Config, option_given: Any) -> None:
-    if not (option_given or config.getini(_LEGACY_OPTION)):
-        return
-    from asgi_testclient import legacy
-
-    if not legacy.is_installed():
-        legacy.install()
-        _set_installed_legacy(config, True)
-
-
-def _set_installed_legacy(config: pytest.Config, value: bool) -> None:
-    if _INSTALLED_LEGACY is None:  # pragma: no cover - pytest 6
-        config._asgi_testclient_installed_legacy = value  # type: ignore[attr-defined]
-    else:
-        config.stash[_INSTALLED_LEGACY] = value
-
-
-def _installed_legacy(config: pytest.Config) -> bool:
-    if _INSTALLED_LEGACY is None:  # pragma: no cover - pytest 6
-        return bool(getattr(config, "_asgi_testclient_installed_legacy", False))
-    return config.stash.get(_INSTALLED_LEGACY, False)
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # Runs before pytest imports the first conftest (its own implementation
@@ -246,7 +222,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # not all parsed yet: the known ones are in known_args_namespace.
     from ._compat import known_option
 
-    _install_legacy(early_config, known_option(early_config, _LEGACY_OPTION))
+    _plugin_legacy.install(early_config, known_option(early_config, _LEGACY_OPTION))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -256,11 +232,11 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{_MARKER}(*names): run the test on these event loops (asyncio, trio, uvloop)"
         " when it uses the asgi_backend, asgi_client_factory or asgi_client fixture",
     )
-    _configured_backends(config)  # a bad --asgi-backends is a usage error at once
-    _traffic_settings(config)  # and so is a bad --asgi-traffic
+    configured_backends(config)  # a bad --asgi-backends is a usage error at once
+    _plugin_traffic.settings(config)  # and so is a bad --asgi-traffic
     # When the plugin was loaded too late for pytest_load_initial_conftests
     # (from a conftest's pytest_plugins), test modules are still to come.
-    _install_legacy(config, config.getoption(_LEGACY_OPTION))
+    _plugin_legacy.install(config, config.getoption(_LEGACY_OPTION))
     if config.getoption(_STRICT_OPTION) or config.getini(_STRICT_OPTION):
         _set_strict_default(True)
 
@@ -274,121 +250,41 @@ def _set_strict_default(value: bool) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config.getoption(_STRICT_OPTION) or config.getini(_STRICT_OPTION):
         _set_strict_default(False)
-    if _installed_legacy(config):
-        from asgi_testclient import legacy
-
-        legacy.uninstall()
-        _set_installed_legacy(config, False)
+    _plugin_legacy.uninstall(config)
 
 
 # -- traffic in failure reports ----------------------------------------------------
 
 
-def _traffic_settings(config: pytest.Config) -> Tuple[int, bool]:
-    """``(exchanges per client, show secrets)``; ``0`` exchanges: no report."""
-    option = config.getoption(_TRAFFIC_OPTION)
-    where = "--asgi-traffic" if option is not None else "ini option asgi_traffic"
-    value = option if option is not None else config.getini(_TRAFFIC_OPTION)
-    try:
-        limit = int(str(value).strip())
-    except ValueError:
-        limit = -1
-    if limit < 0:
-        raise pytest.UsageError(f"{where}: expected a number of exchanges, 0 or more, not {value!r}")
-    secrets = config.getoption(_SECRETS_OPTION) or config.getini(_SECRETS_OPTION)
-    return limit, bool(secrets)
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: Any) -> Iterator[None]:
     # Setup, call and teardown of one test, with their reports.
-    limit, secrets = _traffic_settings(item.config)
-    if not limit:
-        yield
-        return
-    from asgi_testclient import _traffic
-
-    previous = _traffic.start(limit, secrets)
-    try:
-        yield
-    finally:
-        _traffic.stop(previous)
+    yield from _plugin_traffic.record(item)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
     outcome: Any = yield
-    report = outcome.get_result()
-    if not report.failed or not _traffic_settings(item.config)[0]:
-        return
-    traffic = sys.modules.get("asgi_testclient._traffic")
-    recording = getattr(traffic, "current", None)
-    if recording is None:
-        return
-    text = recording.report()
-    if text:
-        report.sections.append((f"Captured asgi traffic {report.when}", text))
+    _plugin_traffic.add_section(item, outcome.get_result())
 
 
 # -- backends ----------------------------------------------------------------------
 
 
-def _parse_backends(value: Any, where: str) -> List[str]:
-    if isinstance(value, str):
-        value = value.replace(",", " ").split()
-    names: List[str] = []
-    for name in value:
-        name = str(name).strip().lower()
-        if name not in BACKENDS:
-            raise ValueError(f"{where}: unknown backend {name!r}; choose from {', '.join(BACKENDS)}")
-        if name not in names:
-            names.append(name)
-    if not names:
-        raise ValueError(f"{where}: name at least one backend ({', '.join(BACKENDS)})")
-    return names
-
-
-def _configured_backends(config: pytest.Config) -> List[str]:
-    option = config.getoption(_BACKENDS_OPTION)
-    try:
-        if option is not None:
-            return _parse_backends(option, "--asgi-backends")
-        return _parse_backends(config.getini(_BACKENDS_OPTION), "ini option asgi_backends")
-    except ValueError as exc:
-        raise pytest.UsageError(str(exc)) from None
-
-
-def _backend_param(name: str) -> Any:
-    marks: List[Any] = []
-    if name == "uvloop" and sys.platform == "win32":
-        marks.append(pytest.mark.skip(reason="uvloop does not run on Windows"))
-    return pytest.param(name, id=name, marks=marks)
-
-
-def _parametrized_by_user(metafunc: pytest.Metafunc) -> bool:
-    for marker in metafunc.definition.iter_markers("parametrize"):
-        argnames = marker.args[0] if marker.args else marker.kwargs.get("argnames", ())
-        if isinstance(argnames, str):
-            argnames = [name.strip() for name in argnames.split(",")]
-        if "asgi_backend" in argnames:
-            return True
-    return False
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "asgi_backend" not in metafunc.fixturenames or _parametrized_by_user(metafunc):
+    if "asgi_backend" not in metafunc.fixturenames or parametrized_by_user(metafunc):
         return
     marker = metafunc.definition.get_closest_marker(_MARKER)
     if marker is None and "anyio_backend" in metafunc.fixturenames:
         return  # anyio parametrizes it already: asgi_backend follows anyio_backend
     if marker is not None:
         try:
-            names = _parse_backends(marker.args, f"@pytest.mark.{_MARKER}")
+            names = parse_backends(marker.args, f"@pytest.mark.{_MARKER}")
         except ValueError as exc:
             pytest.fail(str(exc), pytrace=False)
     else:
-        names = _configured_backends(metafunc.config)
-    metafunc.parametrize("asgi_backend", [_backend_param(name) for name in names], indirect=True)
+        names = configured_backends(metafunc.config)
+    metafunc.parametrize("asgi_backend", [backend_param(name) for name in names], indirect=True)
 
 
 # -- fixtures --------------------------------------------------------------------
@@ -401,24 +297,9 @@ def asgi_backend(request: pytest.FixtureRequest) -> Tuple[str, Dict[str, Any]]:
     ``--asgi-backends`` or ``@pytest.mark.asgi_backends``."""
     name = getattr(request, "param", None)
     if name is None and "anyio_backend" in request.fixturenames:
-        return _from_anyio(request.getfixturevalue("anyio_backend"))
-    backend, options = BACKENDS[name or _configured_backends(request.config)[0]]
+        return from_anyio(request.getfixturevalue("anyio_backend"))
+    backend, options = BACKENDS[name or configured_backends(request.config)[0]]
     return backend, dict(options)
-
-
-#: The options of anyio's asyncio backend that a client's loop knows too.
-_ASYNCIO_OPTIONS = ("use_uvloop", "debug", "loop_factory")
-
-
-def _from_anyio(value: Any) -> Tuple[str, Dict[str, Any]]:
-    """``(backend, backend_options)`` for the value of anyio's ``anyio_backend``
-    fixture: ``"trio"``, or ``("asyncio", {"use_uvloop": True})``."""
-    name, options = (value, {}) if isinstance(value, str) else (value[0], dict(value[1] or {}))
-    if name not in ("asyncio", "trio"):
-        pytest.fail(f"anyio_backend {value!r}: asgi_testclient runs on asyncio or trio", pytrace=False)
-    if name == "asyncio":
-        options = {key: option for key, option in options.items() if key in _ASYNCIO_OPTIONS}
-    return name, options
 
 
 @pytest.fixture
@@ -434,14 +315,14 @@ def asgi_module_client_factory(request: pytest.FixtureRequest) -> Iterator[Calla
     closed when the test module ends, for a client (and lifespan) shared by
     a module's tests. Its backend is the first of ``--asgi-backends``;
     ``backend=`` chooses another."""
-    yield from _factory(BACKENDS[_configured_backends(request.config)[0]])
+    yield from _factory(BACKENDS[configured_backends(request.config)[0]])
 
 
 @pytest.fixture(scope="session")
 def asgi_session_client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., TestClient]]:
     """The same, with clients closed when the test session ends (in each
     pytest-xdist worker: every worker has its own session)."""
-    yield from _factory(BACKENDS[_configured_backends(request.config)[0]])
+    yield from _factory(BACKENDS[configured_backends(request.config)[0]])
 
 
 def _factory(backend: Tuple[str, Dict[str, Any]]) -> Iterator[Callable[..., TestClient]]:
