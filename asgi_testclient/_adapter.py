@@ -108,8 +108,12 @@ class ASGIAdapter(BaseAdapter):
             strict=strict,
             extensions=self.extensions,
         )
-        length = request.headers.get("Content-Length")
-        body = request_body(request.body, int(length) if length and length.isdigit() else None)
+        raw_body = request.body
+        if raw_body is None or isinstance(raw_body, (bytes, str)):
+            body = request_body(raw_body)  # already whole: its length does not matter
+        else:
+            length = request.headers.get("Content-Length")
+            body = request_body(raw_body, int(length) if length and length.isdigit() else None)
         exchange = HTTPExchange(
             self.loop,
             self.app,
