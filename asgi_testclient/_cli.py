@@ -22,7 +22,6 @@ from ._adapter import ASGIAdapter
 from ._client import TestClient
 from ._compat import content_consumed
 from ._http import is_method
-from ._timeout import TimeoutArg
 
 # curl's exit codes for the same failures.
 _EXIT_HTTP_ERROR = 22
@@ -165,15 +164,7 @@ class _PrintRequests(BaseAdapter):
         super().__init__()
         self.adapter = adapter
 
-    def send(
-        self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: TimeoutArg = None,
-        verify: Union[bool, str] = True,
-        cert: Any = None,
-        proxies: Optional[Mapping[str, str]] = None,
-    ) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         url = urlsplit(request.url or "")
         target = url.path or "/"
         if url.query:
@@ -184,14 +175,7 @@ class _PrintRequests(BaseAdapter):
         lines.extend(f"> {name}: {_text(value)}" for name, value in request.headers.items())
         sys.stderr.write("\n".join([*lines, ">", ""]))
         sys.stderr.flush()
-        return self.adapter.send(
-            request,
-            stream=stream,
-            timeout=timeout,
-            verify=verify,
-            cert=cert,
-            proxies=proxies,
-        )
+        return self.adapter.send(request, *args, **kwargs)
 
     def close(self) -> None:
         self.adapter.close()

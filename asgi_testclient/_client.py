@@ -244,24 +244,12 @@ class TestClient(requests.Session):
             # The same bytes requests would send, with files read as sent
             # (prepare_request gives it requests' Content-Type).
             data, files = MultipartBody(data, files), None
+        # In the order of requests.Session.request's parameters (the same
+        # since requests 1.0).
         return super().request(
-            method,
-            self._merge_url(url),
-            params=params,
-            data=data,
-            headers=headers,
-            cookies=cookies,
-            files=files,
-            auth=auth,
-            timeout=timeout,  # type: ignore[arg-type]
-            allow_redirects=allow_redirects,  # type: ignore[arg-type]
-            proxies=proxies,
-            hooks=hooks,
-            stream=stream,
-            verify=verify,
-            cert=cert,
-            json=json,
-        )
+            method, self._merge_url(url), params, data, headers, cookies, files, auth,
+            timeout, allow_redirects, proxies, hooks, stream, verify, cert, json,  # type: ignore[arg-type]
+        )  # fmt: skip
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Send a prepared request, as :meth:`requests.Session.send` does;

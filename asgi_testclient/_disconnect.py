@@ -5,6 +5,7 @@ In a module of their own because making them imports Starlette's
 opens websockets (or names these exceptions) should pay for.
 """
 
+import operator
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,21 +63,10 @@ class WebSocketDenialResponse(WebSocketDisconnect):
 
     # Starlette's httpx-based client made this exception a response itself:
     # tests written for it read these straight off the exception.
-    @property
-    def status_code(self) -> int:
-        return self.response.status_code
-
-    @property
-    def headers(self) -> Any:
-        return self.response.headers
-
-    @property
-    def content(self) -> bytes:
-        return self.response.content
-
-    @property
-    def text(self) -> str:
-        return self.response.text
+    status_code = property(operator.attrgetter("response.status_code"), doc="The response's status code.")
+    headers = property(operator.attrgetter("response.headers"), doc="The response's headers.")
+    content = property(operator.attrgetter("response.content"), doc="The response's body, as bytes.")
+    text = property(operator.attrgetter("response.text"), doc="The response's body, as text.")
 
     def json(self, **kwargs: Any) -> Any:
         return self.response.json(**kwargs)

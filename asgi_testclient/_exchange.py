@@ -97,9 +97,10 @@ class HTTPExchange:
         # loop side only
         self._body = body
         self._request_complete = False
-        # Shared, under cond: the task's end, the body chunks (from_app) and
-        # the client's leaving (the channel's close) are the channel's.
-        channel = self._channel = Channel(loop, timeout=timeout, high_water=HIGH_WATER if streaming else None)
+        #: Shared, under ``cond``: the task's end (``finished``, ``error``,
+        #: ``cancelled``...), the body chunks (``from_app``) and the client's
+        #: leaving (the channel's close) are the channel's.
+        channel = self.channel = Channel(loop, timeout=timeout, high_water=HIGH_WATER if streaming else None)
         self.cond = channel.cond
         self.status: Optional[int] = None
         self.headers: List[Tuple[bytes, bytes]] = []
@@ -112,42 +113,10 @@ class HTTPExchange:
         self.request: Any = None
         self.error_swallowed = False
 
-    # -- the task's end and the client's leaving, as the channel has them ----
-
-    @property
-    def finished(self) -> bool:
-        return self._channel.finished
-
-    @property
-    def error(self) -> Optional[BaseException]:
-        return self._channel.error
-
-    @error.setter
-    def error(self, value: Optional[BaseException]) -> None:
-        self._channel.error = value
-
-    @property
-    def error_is_cancellation(self) -> bool:
-        return self._channel.error_is_cancellation
-
-    @property
-    def cancelled(self) -> bool:
-        return self._channel.cancelled
-
-    @property
-    def closed(self) -> bool:
-        """The app was cancelled because the client was closed."""
-        return self._channel.loop_closed
-
-    @property
-    def start_error(self) -> Optional[BaseException]:
-        """Why the app's task never ran (raised in the test whatever the app)."""
-        return self._channel.start_error
-
     @property
     def disconnected(self) -> bool:
         """The client has gone, or the response is complete."""
-        return self._channel.closed is not None
+        return self.channel.closed is not None
 
     # -- the loop side -------------------------------------------------------
 
@@ -163,7 +132,7 @@ class HTTPExchange:
                     self.body_error = exc
                 raise
             return message
-        channel = self._channel
+        channel = self.channel
         with self.cond:
             event = None if channel.closed is not None else channel.arrival()
         if event is not None:
@@ -174,7 +143,7 @@ class HTTPExchange:
         # Read before the message is taken in: the last body message marks
         # the exchange disconnected too, but was not sent after the client
         # left, and needs no checkpoint (one more loop iteration per request).
-        gone = self._channel.closed is not None
+        gone = self.channel.closed is not None
         try:
             if type(message) is not dict and not isinstance(message, Mapping):
                 raise ASGIProtocolError(
@@ -211,7 +180,7 @@ class HTTPExchange:
                 self.trailers_announced = self.awaiting_trailers = True
             with self.cond:
                 self.status, self.headers = status, headers
-                self._channel.progressed()
+                self.channel.progressed()
                 if self._streaming:
                     self.cond.notify_all()
             return None
@@ -238,7 +207,7 @@ class HTTPExchange:
         if self._declared is not None:
             self._sent += len(body)
             check_length(self._sent, self._declared, more_body)
-        channel = self._channel
+        channel = self.channel
         streaming = self._streaming
         with self.cond:
             if channel.closed is not None:
@@ -263,22 +232,22 @@ class HTTPExchange:
         """Under ``cond``: the last trailers came; the response is complete
         if its body is. Return the disconnect event to set, if any."""
         self.awaiting_trailers = False
-        self._channel.progressed()
-        if self.body_complete and self._channel.closed is None:
-            return self._channel.close_here(_GONE)
+        self.channel.progressed()
+        if self.body_complete and self.channel.closed is None:
+            return self.channel.close_here(_GONE)
         return None
 
     # -- the test-thread side ------------------------------------------------
 
     def start(self) -> None:
-        self._channel.start(functools.partial(self._app, self.scope, self.receive, self.send))
+        self.channel.start(functools.partial(self._app, self.scope, self.receive, self.send))
 
     def _wait(self, done: Callable[[], bool]) -> None:
         """Wait (holding ``cond``) until ``done()`` or the app finishes;
         raise :class:`ExchangeTimeout` once the app has made no progress for
         ``timeout`` seconds."""
         timeout = self.timeout
-        if self._channel.wait(done, timeout) == TIMEOUT:
+        if self.channel.wait(done, timeout) == TIMEOUT:
             assert timeout is not None  # only a wait with a timeout runs out
             raise ExchangeTimeout(self._stage(), timeout)
 
@@ -297,7 +266,7 @@ class HTTPExchange:
     def take(self) -> Tuple[List[bytes], bool]:
         """Every chunk received so far, waiting for at least one; and
         whether the body is over (complete, or the app finished)."""
-        channel = self._channel
+        channel = self.channel
         with self.cond:
             self._wait(lambda: bool(channel.from_app) or self.body_complete)
             chunks: List[bytes] = channel.take()
@@ -310,7 +279,7 @@ class HTTPExchange:
 
     def take_all(self) -> List[bytes]:
         """Every chunk received, once the app has finished."""
-        channel = self._channel
+        channel = self.channel
         with self.cond:
             assert channel.finished
             chunks = list(channel.from_app)
@@ -321,19 +290,19 @@ class HTTPExchange:
     def disconnect(self) -> None:
         """Tell the app the client has gone: ``receive()`` gives
         ``http.disconnect`` and ``send()`` no longer waits or keeps anything."""
-        self._channel.close(_GONE, drop=True)
+        self.channel.close(_GONE, drop=True)
 
     def cancel(self) -> None:
-        self._channel.cancel()
+        self.channel.cancel()
 
     def abort(self, grace: float = DISCONNECT_GRACE) -> None:
         """Disconnect, give the app ``grace`` seconds to end, then cancel it
         and wait (bounded) for it to finish."""
         with self.cond:
-            if self._channel.finished:
+            if self.channel.finished:
                 return
         self.disconnect()
-        self._channel.end(grace)
+        self.channel.end(grace)
 
     def failure(self, raise_server_exceptions: bool) -> Optional[BaseException]:
         """What the test must see raised, now that the app has finished or

@@ -13,6 +13,7 @@ file, a closed descriptor) is found before ``send()`` returns, and raised
 as :class:`ASGIProtocolError` from it and in the test.
 """
 
+import dataclasses
 import os
 import stat
 from typing import TYPE_CHECKING, Any, Optional
@@ -41,67 +42,57 @@ def _pread(fd: int, size: int, offset: int) -> bytes:
         os.lseek(fd, position, os.SEEK_SET)
 
 
+@dataclasses.dataclass
 class FileSend:
     """Hands a file's bytes to the exchange; awaited by ``send()`` as it
     would await the space to send a body chunk."""
 
-    def __init__(
-        self,
-        exchange: "HTTPExchange",
-        what: str,
-        fd: int,
-        *,
-        offset: Optional[int],
-        count: Optional[int],
-        more_body: bool,
-        owned: bool,
-        fileobj: Any = None,
-    ) -> None:
-        self._exchange = exchange
-        self._what = what
-        self._fd = fd
-        # Where the next read starts; None reads at the descriptor's
-        # position, moving it.
-        self._offset = offset
-        self._count = count
-        self._more_body = more_body
-        # Whether the descriptor is the client's to close (path send).
-        self._owned = owned
-        # A file object whose position follows the bytes sent (zero-copy
-        # send without an offset).
-        self._fileobj = fileobj
+    exchange: "HTTPExchange"
+    #: The message, for errors.
+    what: str
+    fd: int
+    #: Where the next read starts; None reads at the descriptor's position,
+    #: moving it.
+    offset: Optional[int]
+    count: Optional[int]
+    more_body: bool
+    #: Whether the descriptor is the client's to close (path send).
+    owned: bool
+    #: A file object whose position follows the bytes sent (zero-copy send
+    #: without an offset).
+    fileobj: Any = None
 
     def _read(self, size: int) -> bytes:
-        offset = self._offset
+        offset = self.offset
         if offset is None:
-            return os.read(self._fd, size)
-        data = _pread(self._fd, size, offset)
-        self._offset = offset + len(data)
-        if self._fileobj is not None:
-            self._fileobj.seek(self._offset)
+            return os.read(self.fd, size)
+        data = _pread(self.fd, size, offset)
+        self.offset = offset + len(data)
+        if self.fileobj is not None:
+            self.fileobj.seek(self.offset)
         return data
 
     async def wait(self) -> None:
-        exchange = self._exchange
+        exchange = self.exchange
         try:
             if not exchange.bodiless:
                 await self._send_chunks()
-            event = exchange.deliver(b"", self._more_body)
+            event = exchange.deliver(b"", self.more_body)
         finally:
-            if self._owned:
-                os.close(self._fd)
+            if self.owned:
+                os.close(self.fd)
         if event is not None:
             await event.wait()
 
     async def _send_chunks(self) -> None:
-        exchange = self._exchange
-        left = self._count
+        exchange = self.exchange
+        left = self.count
         while left is None or left > 0:
             size = FILE_CHUNK if left is None else min(FILE_CHUNK, left)
             try:
                 data = self._read(size)
             except OSError as exc:
-                raise ASGIProtocolError(f"{self._what}: reading the file failed: {exc}") from exc
+                raise ASGIProtocolError(f"{self.what}: reading the file failed: {exc}") from exc
             if not data:
                 return
             if left is not None:

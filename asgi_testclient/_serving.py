@@ -52,16 +52,12 @@ async def _serve(run: _Run, call_soon: Callable[..., Any], spawn: Callable[..., 
     way; a start that fails is reported to whoever waits for the task (on
     trio, raised here, it would end the whole run)."""
 
-    def start_task(
-        func: Callable[..., Awaitable[Any]],
-        args: Any,
-        captured: contextvars.Context,
-        failed: Optional[Failed],
-        key: Optional[object],
-    ) -> None:
+    def start_task(*job: Any) -> None:
+        # ``job``: _run_task's arguments after the cancel scope.
         try:
-            spawn(func, args, captured, failed, key)
+            spawn(*job)
         except BaseException as exc:  # noqa: BLE001 - reported to whoever waits
+            _func, _args, _captured, failed, key = job
             _report(run, key, failed, exc)
 
     run.call_soon = call_soon

@@ -131,8 +131,9 @@ def _app_error(response: Any) -> str:
         exchange = getattr(getattr(response.raw, "asgi_reader", None), "_exchange", None)
         if exchange is None:
             return ""
-        error = exchange.error
-        if error is not None and not (exchange.cancelled and exchange.error_is_cancellation):
+        channel = exchange.channel
+        error = channel.error
+        if error is not None and not (channel.cancelled and channel.error_is_cancellation):
             from ._exceptions import unwrap_group
 
             return f"app raised {exception_line(unwrap_group(error))}"

@@ -28,18 +28,19 @@ class ExchangeTimeout(Exception):
 def failure(exchange: "HTTPExchange", raise_server_exceptions: bool) -> Optional[BaseException]:
     """What the test must see raised, now that the app has finished or
     stopped sending; ``None`` if the response stands as it is."""
+    channel = exchange.channel
     with exchange.cond:
-        if exchange.start_error is not None:
-            return exchange.start_error
+        if channel.start_error is not None:
+            return channel.start_error
         if exchange.body_error is not None:
             return exchange.body_error
         if exchange.protocol_error is not None:
             return exchange.protocol_error
-        if exchange.closed and not exchange.cancelled:
+        if channel.loop_closed and not channel.cancelled:
             return _closed_error(exchange)
-        error = exchange.error
+        error = channel.error
         if error is not None:
-            if exchange.cancelled and exchange.error_is_cancellation:
+            if channel.cancelled and channel.error_is_cancellation:
                 return None
             if raise_server_exceptions or not isinstance(error, Exception):
                 return unwrap_group(error)
@@ -47,11 +48,11 @@ def failure(exchange: "HTTPExchange", raise_server_exceptions: bool) -> Optional
             # exception go, and with it the app's frames (and whatever
             # they hold), however long the test keeps the response.
             exchange.swallowed_error = (type(error), error.args)  # for a failure report (_traffic_format)
-            exchange.error, exchange.error_swallowed = None, True
+            channel.error, exchange.error_swallowed = None, True
             return None
         if exchange.error_swallowed:
             return None
-        if not exchange.finished or exchange.cancelled or (exchange.disconnected and not exchange.body_complete):
+        if not channel.finished or channel.cancelled or (exchange.disconnected and not exchange.body_complete):
             return None
         if exchange.status is None:
             if raise_server_exceptions:
