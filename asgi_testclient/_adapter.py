@@ -20,7 +20,7 @@ from ._compat import set_content
 from ._exchange import HTTPExchange
 from ._extensions import MESSAGE_EXTENSIONS, HeaderMap, fill_response, parse_extensions
 from ._loop import LoopThread
-from ._response import BodyReader, build_response
+from ._response import BodyReader, build_response, new_response
 from ._scope import Address, http_scope
 from ._timeout import TimeoutArg, read_timeout
 from ._types import ASGIApp
@@ -134,6 +134,14 @@ class ASGIAdapter(BaseAdapter):
             )
 
         exchange.start()
+        # Until the loop thread has woken up to run the app, work here is
+        # free: make what does not depend on the app's answer.
+        reader = BodyReader(exchange, self.raise_server_exceptions, timeout_error)
+        response = new_response(self, request)
+        # What extensions may fill in (inline: every response pays for it).
+        response.trailers = HeaderMap()  # type: ignore[attr-defined]
+        response.early_hints = []  # type: ignore[attr-defined]
+        response.pushes = []  # type: ignore[attr-defined]
         try:
             if stream:
                 exchange.wait_for_start()
@@ -154,12 +162,7 @@ class ASGIAdapter(BaseAdapter):
             status, headers = 500, []
         else:
             headers = exchange.headers
-        reader = BodyReader(exchange, self.raise_server_exceptions, timeout_error)
-        response = build_response(self, request, status, headers, reader, strict)
-        # What extensions may fill in (inline: every response pays for it).
-        response.trailers = HeaderMap()  # type: ignore[attr-defined]
-        response.early_hints = []  # type: ignore[attr-defined]
-        response.pushes = []  # type: ignore[attr-defined]
+        build_response(response, status, headers, reader, strict)
         if exchange.recorded is not None:
             # Streamed, what came before the start is known now; trailers
             # (and hints or pushes sent with the body) once the body is read.

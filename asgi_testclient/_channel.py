@@ -111,15 +111,16 @@ class Channel:
                 await body()
         except BaseException as exc:  # noqa: BLE001 - reported to the test thread
             error = exc
-        cancelled_class = anyio.get_cancelled_exc_class()
-        cancellation = isinstance(error, cancelled_class)
+        cancellation = wraps_cancellation = False
+        if error is not None:
+            cancelled_class = anyio.get_cancelled_exc_class()
+            cancellation = isinstance(error, cancelled_class)
+            wraps_cancellation = cancellation or isinstance(unwrap_group(error), cancelled_class)
         with self.cond:
             self.finished = True
             self.error = error
             self.error_is_cancellation = cancellation
-            self.error_wraps_cancellation = cancellation or (
-                error is not None and isinstance(unwrap_group(error), cancelled_class)
-            )
+            self.error_wraps_cancellation = wraps_cancellation
             self.loop_closed = cancellation and loop_closing()
             self.progressed()
             self.cond.notify_all()

@@ -299,20 +299,35 @@ class ASGIResponse(requests.Response):
 _COOKIE_HEADERS = (b"set-cookie", b"set-cookie2")
 
 
+def new_response(adapter: requests.adapters.BaseAdapter, request: requests.PreparedRequest) -> requests.Response:
+    """The part of a response that does not depend on what the app sends.
+
+    Made while the app's task starts on the loop thread: until that thread
+    is awake, the test thread's work costs the test no time.
+    """
+    response = ASGIResponse()
+    assert request.url is not None
+    response.url = request.url
+    response.request = request
+    response.connection = adapter  # type: ignore[assignment]
+    return response
+
+
 def build_response(
-    adapter: requests.adapters.BaseAdapter,
-    request: requests.PreparedRequest,
+    response: requests.Response,
     status: int,
     raw_headers: List[Any],
     reader: Any,
     strict: bool = False,
 ) -> requests.Response:
-    """A ``requests.Response`` reading its body from ``reader``.
+    """Give ``response`` (from :func:`new_response`) the app's status and
+    headers, and its body to read from ``reader``.
 
     Header bytes are read as the old client read them, as UTF-8 (falling
     back to latin-1 for bytes that are not UTF-8); with ``strict``, as
     latin-1, which is how requests reads them from a real server.
     """
+    request = response.request
     headers = [(decode_header(name, strict), decode_header(value, strict)) for name, value in raw_headers]
     sets_cookies = any(name.lower() in _COOKIE_HEADERS for name, _ in raw_headers)
     raw = ASGIHTTPResponse(
@@ -333,16 +348,11 @@ def build_response(
     )
     raw.asgi_chunked = "content-length" not in raw.headers
     raw.asgi_reader = reader
-    response = ASGIResponse()
     response.status_code = status
     response.headers = CaseInsensitiveDict(joined_headers(headers))
     response.encoding = get_encoding_from_headers(response.headers)
     response.raw = raw
     response.reason = raw.reason or ""
-    assert request.url is not None
-    response.url = request.url
-    response.request = request
-    response.connection = adapter  # type: ignore[assignment]
     if sets_cookies:
         extract_cookies_to_jar(response.cookies, request, raw)  # type: ignore[no-untyped-call]
     return response

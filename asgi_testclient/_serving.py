@@ -78,12 +78,15 @@ async def serve_asyncio(run: _Run) -> None:
     # the tasks it creates would inherit that (an anyio or trio test's
     # sniffio marker included).
     loop_context = contextvars.copy_context()
+    # The asyncio backend's own scope class: anyio.CancelScope() would look
+    # the backend up again for every task.
+    cancel_scope = type(anyio.CancelScope())
 
     async def wrapper(*job: Any) -> None:
         try:
             # Cancelled through an anyio scope, not Task.cancel(), so that
             # the app's shielded sections finish first, as on trio.
-            await _run_task(run, anyio.CancelScope, *job)
+            await _run_task(run, cancel_scope, *job)
         finally:
             # Here rather than in a done callback, which would cost the
             # loop one more iteration before the test thread gets the GIL.
