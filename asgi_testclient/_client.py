@@ -251,6 +251,13 @@ class TestClient(requests.Session):
             timeout, allow_redirects, proxies, hooks, stream, verify, cert, json,  # type: ignore[arg-type]
         )  # fmt: skip
 
+    def resolve_redirects(self, resp: requests.Response, req: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        """As in requests; without a redirect to follow (nearly every
+        response), nothing is yielded, as requests would yield nothing."""
+        if self.get_redirect_target(resp) is None:
+            return iter(())
+        return super().resolve_redirects(resp, req, *args, **kwargs)
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Send a prepared request, as :meth:`requests.Session.send` does;
         without a ``timeout=``, the client's ``timeout`` applies, as it does

@@ -330,9 +330,12 @@ def build_response(
     request = response.request
     headers = [(decode_header(name, strict), decode_header(value, strict)) for name, value in raw_headers]
     sets_cookies = any(name.lower() in _COOKIE_HEADERS for name, _ in raw_headers)
+    raw_headers_dict = HTTPHeaderDict()
+    for name, value in headers:  # add() one by one: extend() checks a Mapping first (slow)
+        raw_headers_dict.add(name, value)
     raw = ASGIHTTPResponse(
         body=reader,
-        headers=HTTPHeaderDict(headers),
+        headers=raw_headers_dict,
         status=status,
         version=11,
         reason=reason_phrase(status),
