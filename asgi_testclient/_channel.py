@@ -7,7 +7,7 @@ that waits for it. A :class:`Channel` is all they share::
       test thread                      Channel                      loop (app task)
     ---------------   put()    +-------------------+   receive()  ----------------
      send, close  ---------->  | to_app   (deque)  |  ----------> await receive()
-                               |                   |   (sleeps on an anyio.Event,
+                               |                   |   (sleeps on the loop's Event,
                                |                   |    set via call_soon)
      wait(ready,   <---------  | from_app (deque)  |  <---------- await send()
      timeout)      notify_all  |  + bytes buffered |   (waits for space above
@@ -21,7 +21,7 @@ that waits for it. A :class:`Channel` is all they share::
 
 The test thread sleeps in ``Condition.wait`` (bounded by a timeout, which
 the app's progress can restart); the app's task sleeps on an
-``anyio.Event`` that the test thread sets through
+event of the loop's own library that the test thread sets through
 :meth:`LoopThread.call_soon`. Neither side polls, and the same code runs on
 asyncio, uvloop and trio. A wait of the test thread says why it ended
 (:data:`READY`, :data:`FINISHED`, :data:`TIMEOUT`); a close is seen by both
@@ -37,10 +37,8 @@ import threading
 import time
 from typing import Any, Awaitable, Callable, Deque, Optional
 
-import anyio
-
 from ._exceptions import unwrap_group
-from ._loop import CANCEL_WAIT, LoopClosed, LoopThread, current_cancel, loop_closing
+from ._loop import CANCEL_WAIT, Event, LoopClosed, LoopThread, current_cancel, loop_closing, native
 
 #: Seconds an app has to finish after it was told the client has gone (a
 #: streamed response closed early, a websocket session left), before it is
@@ -93,8 +91,8 @@ class Channel:
         self._cancel: Optional[Callable[[], Any]] = None
         self._progress_at = 0.0
         # What the task sleeps on: a message or the close; space.
-        self._arrival: Optional[anyio.Event] = None
-        self._space: Optional[anyio.Event] = None
+        self._arrival: Optional[Event] = None
+        self._space: Optional[Event] = None
 
     # -- the task ------------------------------------------------------------
 
@@ -115,7 +113,7 @@ class Channel:
             error = exc
         cancellation = wraps_cancellation = False
         if error is not None:
-            cancelled_class = anyio.get_cancelled_exc_class()
+            cancelled_class = native.cancelled
             cancellation = isinstance(error, cancelled_class)
             wraps_cancellation = cancellation or isinstance(unwrap_group(error), cancelled_class)
         with self.cond:
@@ -149,13 +147,13 @@ class Channel:
         if self.timeout is not None:
             self._progress_at = time.monotonic()
 
-    def arrival(self) -> anyio.Event:
+    def arrival(self) -> Event:
         """Under ``cond``, with nothing for the app and the channel open:
         the event the task sleeps on until a message or the close comes."""
-        event = self._arrival = self._arrival or anyio.Event()
+        event = self._arrival = self._arrival or native.event()
         return event
 
-    def offer(self, message: Any, size: int = 0, *, wake: bool = True, more: bool = True) -> Optional[anyio.Event]:
+    def offer(self, message: Any, size: int = 0, *, wake: bool = True, more: bool = True) -> Optional[Event]:
         """Under ``cond``: hand ``message`` to the test thread and (with
         ``wake``) wake it; unless it is the app's last (``more`` false),
         return the event to wait on for space, if the reader is behind."""
@@ -164,11 +162,11 @@ class Channel:
         if wake:
             self.cond.notify_all()
         if more and self.high_water is not None and self.buffered > self.high_water:
-            event = self._space = anyio.Event()
+            event = self._space = native.event()
             return event
         return None
 
-    def close_here(self, reason: Any) -> Optional[anyio.Event]:
+    def close_here(self, reason: Any) -> Optional[Event]:
         """Under ``cond``, on the loop: close; return the event to set (after
         releasing ``cond``) that wakes the task's own wait for a message."""
         self.closed = reason

@@ -251,7 +251,9 @@ class TestClient(requests.Session):
             timeout, allow_redirects, proxies, hooks, stream, verify, cert, json,  # type: ignore[arg-type]
         )  # fmt: skip
 
-    def resolve_redirects(self, resp: requests.Response, req: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+    def resolve_redirects(
+        self, resp: requests.Response, req: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> Any:
         """As in requests; without a redirect to follow (nearly every
         response), nothing is yielded, as requests would yield nothing."""
         if self.get_redirect_target(resp) is None:

@@ -20,16 +20,13 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, FrozenSet, List, Optional, Tuple, Union
 
-import anyio
-import anyio.lowlevel
-
 from . import _extensions, _verdict
 from ._body import Body, request_message
 from ._channel import DISCONNECT_GRACE, TIMEOUT, Channel
 from ._exceptions import ASGIProtocolError
 from ._http import NO_BODY_STATUSES, header_pairs
 from ._httpchecks import body_of, check_length, declared_length, start_status, unexpected_message
-from ._loop import LoopThread
+from ._loop import Event, LoopThread, native
 from ._types import ASGI3App, Message, Scope
 from ._verdict import ExchangeTimeout
 
@@ -164,9 +161,9 @@ class HTTPExchange:
             # Sends after the client left are no-ops (HTTP spec 2.3), but
             # still a checkpoint, so an app that keeps sending can be
             # cancelled.
-            await anyio.lowlevel.checkpoint()
+            await native.checkpoint()
 
-    def _accept(self, message: Message, message_type: Any) -> "Optional[Union[anyio.Event, FileSend]]":
+    def _accept(self, message: Message, message_type: Any) -> "Optional[Union[Event, FileSend]]":
         """Check ``message`` and record it; return an event to wait on, if any."""
         if message_type == "http.response.start":
             status = start_status(message, self.status)
@@ -201,7 +198,7 @@ class HTTPExchange:
             return None  # the old client ignored every other message
         raise unexpected_message(message, message_type, self.status is not None and self.body_complete)
 
-    def deliver(self, body: Any, more_body: bool) -> Optional[anyio.Event]:
+    def deliver(self, body: Any, more_body: bool) -> Optional[Event]:
         """Take a chunk of the body (from a body message, or read from a
         file); return the event to wait on for space, if the reader is behind."""
         if self._declared is not None:
@@ -212,7 +209,7 @@ class HTTPExchange:
         with self.cond:
             if channel.closed is not None:
                 return None
-            space: Optional[anyio.Event] = None
+            space: Optional[Event] = None
             if body and not self.bodiless:
                 # Nothing waits for chunks but a streaming reader.
                 space = channel.offer(bytes(body), len(body), wake=False, more=more_body)
@@ -228,7 +225,7 @@ class HTTPExchange:
             disconnect_event.set()
         return space
 
-    def end_trailers(self) -> Optional[anyio.Event]:
+    def end_trailers(self) -> Optional[Event]:
         """Under ``cond``: the last trailers came; the response is complete
         if its body is. Return the disconnect event to set, if any."""
         self.awaiting_trailers = False

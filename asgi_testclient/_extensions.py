@@ -23,10 +23,10 @@ from ._http import decode_header, field_value_problem, header_pairs, joined_head
 from ._types import Message
 
 if TYPE_CHECKING:  # pragma: no cover
-    import anyio
     import requests
 
     from ._exchange import HTTPExchange
+    from ._loop import Event
 
 TRAILERS = "http.response.trailers"
 PATHSEND = "http.response.pathsend"
@@ -137,7 +137,7 @@ def _recorded(exchange: "HTTPExchange") -> Recorded:
     return recorded
 
 
-def accept(exchange: "HTTPExchange", message: Message, message_type: str) -> "Optional[Union[anyio.Event, FileSend]]":
+def accept(exchange: "HTTPExchange", message: Message, message_type: str) -> "Optional[Union[Event, FileSend]]":
     """Check and record a message of an offered extension; return what
     ``send()`` must wait on, if anything."""
     strict = exchange.strict

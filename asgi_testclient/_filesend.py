@@ -18,9 +18,8 @@ import os
 import stat
 from typing import TYPE_CHECKING, Any, Optional
 
-import anyio.lowlevel
-
 from ._exceptions import ASGIProtocolError
+from ._loop import native
 from ._types import Message
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,7 +102,7 @@ class FileSend:
             else:
                 # Without a streaming reader nothing waits: still let the
                 # loop run (and a cancellation in) between chunks.
-                await anyio.lowlevel.checkpoint()
+                await native.checkpoint()
             if exchange.disconnected:
                 return  # the client has gone: the rest would be dropped
 

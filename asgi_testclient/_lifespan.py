@@ -19,8 +19,6 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-import anyio
-
 from ._channel import FINISHED, TIMEOUT, Channel
 from ._exceptions import ASGIProtocolError, LifespanError, unwrap_group
 from ._loop import LoopThread
@@ -82,6 +80,8 @@ class LifespanRunner:
                     message: Message = channel.to_app.popleft()
                     return message
                 if channel.closed is not None:
+                    import anyio
+
                     raise anyio.EndOfStream  # the test has stopped talking
                 event = channel.arrival()
             await event.wait()
@@ -98,11 +98,15 @@ class LifespanRunner:
         channel = self._channel
         with channel.cond:
             if channel.closed is not None:
+                import anyio
+
                 raise anyio.BrokenResourceError  # the test has stopped listening
             space = channel.offer(message, 1)
         if space is not None:
             await space.wait()
             if channel.closed is not None:
+                import anyio
+
                 raise anyio.BrokenResourceError
 
     # -- from the test thread ----------------------------------------------

@@ -34,9 +34,7 @@ import concurrent.futures
 import contextvars
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
-
-import anyio
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Protocol, Set, Tuple, Type
 
 if TYPE_CHECKING:  # pragma: no cover - imported by the loop thread when it starts
     from anyio.from_thread import BlockingPortal
@@ -52,6 +50,35 @@ _BACKENDS = ("asyncio", "trio")
 _ASYNCIO_OPTIONS = frozenset({"use_uvloop", "debug", "loop_factory"})
 
 Failed = Callable[[BaseException], Any]
+
+
+class Event(Protocol):
+    """An event of the loop's own library (asyncio's or trio's), set and
+    awaited on the loop."""
+
+    def set(self) -> Any: ...
+
+    async def wait(self) -> Any: ...
+
+
+class _Native(threading.local):
+    """What code on the loop waits with, in the loop's own library: set by
+    the loop thread as its loop starts (``_serving``), read only there.
+
+    The client's own waits use asyncio's or trio's primitives directly, not
+    anyio's: an app that never uses anyio does not pay for importing its
+    backend (about 10 ms at a client's first request).
+    """
+
+    #: Makes an :class:`Event`.
+    event: Callable[[], Event]
+    #: ``await checkpoint()`` lets the loop run (and a cancellation in).
+    checkpoint: Callable[[], Awaitable[Any]]
+    #: The exception a cancelled task gets.
+    cancelled: Type[BaseException]
+
+
+native = _Native()
 
 # What a spawned task knows of itself: how to cancel it, and the run of the
 # loop it belongs to (to tell the client's close from other cancellations).
@@ -114,7 +141,8 @@ class _Run:
         self.portal: Optional[BlockingPortal] = None
         self.call_soon: Optional[Callable[..., Any]] = None
         self.start_task: Optional[Callable[..., Any]] = None
-        self.stop_event: Optional[anyio.Event] = None
+        self.stop_event: Optional[Event] = None
+        self.portal_lock = threading.Lock()
         self.failure: Optional[BaseException] = None
         #: Set on the loop once stopping has begun.
         self.closing = False
@@ -204,6 +232,8 @@ class LoopThread:
     def _main(self, run: _Run) -> None:
         try:
             if self.backend == "trio":
+                import anyio
+
                 anyio.run(self._serve, run, backend="trio", backend_options=self.backend_options)
             else:
                 from ._serving import run_asyncio
@@ -220,18 +250,12 @@ class LoopThread:
 
     async def _serve(self, run: _Run) -> None:
         run.ident = threading.get_ident()
-        run.stop_event = anyio.Event()
-        from anyio.from_thread import BlockingPortal
+        from ._serving import serve_asyncio, serve_trio
 
-        async with BlockingPortal() as portal:
-            run.portal = portal
-            from ._serving import serve_asyncio, serve_trio
-
-            if self.backend == "trio":
-                await serve_trio(run)
-            else:
-                await serve_asyncio(run)
-            await portal.stop(cancel_remaining=True)
+        if self.backend == "trio":
+            await serve_trio(run)
+        else:
+            await serve_asyncio(run)
 
     # -- ways in -----------------------------------------------------------
 
@@ -255,15 +279,38 @@ class LoopThread:
 
     @property
     def portal(self) -> "BlockingPortal":
-        """The blocking portal into the loop, starting the loop if needed.
+        """The blocking portal into the loop, starting the loop if needed
+        (and the portal, the first time it is asked for).
 
         anyio's portal reaches a trio loop through ``trio.from_thread``, which
         refuses a thread that runs trio itself: use :meth:`call` where the
         caller may be inside a trio test.
         """
-        portal = self._running().portal
-        assert portal is not None
-        return portal
+        run = self._running()
+        with run.portal_lock:
+            if run.portal is None:
+                run.portal = self._open_portal(run)
+        return run.portal
+
+    def _open_portal(self, run: _Run) -> "BlockingPortal":
+        """Start a task that holds a portal open until the loop stops."""
+        opened: concurrent.futures.Future[BlockingPortal] = concurrent.futures.Future()
+
+        async def hold() -> None:
+            from anyio.from_thread import BlockingPortal
+
+            async with BlockingPortal() as portal:
+                opened.set_result(portal)
+                assert run.stop_event is not None
+                await run.stop_event.wait()
+                await portal.stop(cancel_remaining=True)
+
+        def failed(exc: BaseException) -> None:
+            if not opened.done():
+                opened.set_exception(exc)
+
+        self.spawn(hold, failed=failed)
+        return opened.result()
 
     def spawn(self, func: Callable[..., Awaitable[Any]], *args: Any, failed: Optional[Failed] = None) -> None:
         """Start ``func(*args)`` as a task on the loop; do not wait for it.
@@ -318,7 +365,7 @@ class LoopThread:
             try:
                 result = await func(*args)
             except BaseException as exc:
-                if loop_closing() and isinstance(exc, anyio.get_cancelled_exc_class()):
+                if loop_closing() and isinstance(exc, native.cancelled):
                     settle(LoopClosed(f"the TestClient was closed while {_name(func)} ran on its loop"))
                 else:
                     settle(exc)

@@ -9,10 +9,8 @@ import functools
 import sys
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
-import anyio
-
 from . import _loop
-from ._loop import STOP_TIMEOUT, Failed, LoopClosed, _report, _Run, _task_info
+from ._loop import STOP_TIMEOUT, Failed, LoopClosed, _report, _Run, _task_info, native
 
 
 async def _run_task(
@@ -68,9 +66,38 @@ async def _serve(run: _Run, call_soon: Callable[..., Any], spawn: Callable[..., 
     run.closing = True
 
 
+def anyio_in_use() -> bool:
+    """Whether an app may use anyio: it has been imported (by the app, or
+    by whatever runs the tests). A test replaces this to take the other way."""
+    return "anyio" in sys.modules
+
+
+class _TaskScope:
+    """Cancels the asyncio task it was entered in: for an app that does not
+    use anyio, and so has no anyio shields for a cancellation to respect."""
+
+    def __enter__(self) -> "_TaskScope":
+        import asyncio
+
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+    def cancel(self) -> None:
+        self._task.cancel()
+
+
 async def serve_asyncio(run: _Run) -> None:
     import asyncio
 
+    native.event = asyncio.Event
+    native.checkpoint = functools.partial(asyncio.sleep, 0)
+    native.cancelled = asyncio.CancelledError
+    run.stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
     tasks: Set[asyncio.Task[Any]] = set()
     # The loop's own context, for the callbacks other threads schedule:
@@ -78,14 +105,24 @@ async def serve_asyncio(run: _Run) -> None:
     # the tasks it creates would inherit that (an anyio or trio test's
     # sniffio marker included).
     loop_context = contextvars.copy_context()
-    # The asyncio backend's own scope class: anyio.CancelScope() would look
-    # the backend up again for every task.
-    cancel_scope = type(anyio.CancelScope())
+    anyio_scope: Optional[Callable[[], Any]] = None
+
+    def cancel_scope() -> Any:
+        # Cancelled through an anyio scope where the app may use anyio, not
+        # with Task.cancel(), so that its shielded sections finish first,
+        # as on trio. The backend's own class: anyio.CancelScope() would look
+        # the backend up again for every task.
+        nonlocal anyio_scope
+        if anyio_scope is None:
+            if not anyio_in_use():
+                return _TaskScope()
+            import anyio
+
+            anyio_scope = type(anyio.CancelScope())
+        return anyio_scope()
 
     async def wrapper(*job: Any) -> None:
         try:
-            # Cancelled through an anyio scope, not Task.cancel(), so that
-            # the app's shielded sections finish first, as on trio.
             await _run_task(run, cancel_scope, *job)
         finally:
             # Here rather than in a done callback, which would cost the
@@ -120,6 +157,10 @@ async def serve_asyncio(run: _Run) -> None:
 async def serve_trio(run: _Run) -> None:
     import trio
 
+    native.event = trio.Event
+    native.checkpoint = trio.lowlevel.checkpoint
+    native.cancelled = trio.Cancelled
+    run.stop_event = trio.Event()
     async with trio.open_nursery() as nursery:
 
         def spawn(*job: Any) -> None:

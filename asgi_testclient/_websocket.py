@@ -13,14 +13,11 @@ import functools
 from collections.abc import Mapping
 from typing import Any, List, Optional, Tuple
 
-import anyio
-import anyio.lowlevel
-
 from . import _channel
 from ._channel import TIMEOUT, Channel
 from ._disconnect import WebSocketDenialResponse, WebSocketDisconnect
 from ._exceptions import ASGIProtocolError, attach, unwrap_group
-from ._loop import CANCEL_WAIT, LoopClosed, LoopThread
+from ._loop import CANCEL_WAIT, LoopClosed, LoopThread, native
 from ._timeout import read_timeout
 from ._types import ASGI3App, Message, Scope
 from ._wspayloads import DEFAULT, PayloadMethods
@@ -37,6 +34,10 @@ from ._wsprotocol import (
     denial_response,
     disconnect_message,
 )
+
+#: Sends an app may make in a row, without its task waiting, before its
+#: send() lets the loop run.
+_SENDS_PER_CHECKPOINT = 16
 
 
 class WebSocketTestSession(PayloadMethods):
@@ -87,6 +88,8 @@ class WebSocketTestSession(PayloadMethods):
         self._cond = self._channel.cond
         self._outbox = self._channel.from_app
         self._state = CONNECTING
+        # The app's sends since its task last waited (loop side only).
+        self._sends_without_wait = 0
         self._accept: Message = {}
         self._close: Optional[Tuple[int, str]] = None  # what the app closed with
         self._response: Tuple[int, List[Tuple[bytes, bytes]], List[bytes]] = (0, [], [])
@@ -140,8 +143,9 @@ class WebSocketTestSession(PayloadMethods):
                 assert gone is not None
                 # Asked again after the disconnect: say it again, as a
                 # checkpoint so that an app ignoring it can be cancelled.
-                await anyio.lowlevel.checkpoint()
+                await native.checkpoint()
                 return disconnect_message(*gone, self._strict)
+            self._sends_without_wait = 0
             await event.wait()
 
     async def _send(self, message: Message) -> None:
@@ -153,8 +157,15 @@ class WebSocketTestSession(PayloadMethods):
                     self._protocol_error = exc
                     self._cond.notify_all()
             raise
-        # A checkpoint, so that an app sending in a loop can be cancelled.
-        await anyio.lowlevel.checkpoint()
+        # A checkpoint now and then, so that an app sending in a loop without
+        # ever waiting can be cancelled (and lets the rest of the loop run).
+        # Not after every send: an app that answers each message waits for
+        # the next one anyway, and the test thread it just woke runs sooner
+        # when the loop goes idle at once.
+        self._sends_without_wait += 1
+        if self._sends_without_wait >= _SENDS_PER_CHECKPOINT:
+            self._sends_without_wait = 0
+            await native.checkpoint()
 
     def _record(self, message: Message) -> None:
         """Check ``message`` against the protocol and hand it to the test thread."""

@@ -9,6 +9,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -419,3 +420,80 @@ def test_no_api_python_314_deprecates():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "clean"
+
+
+_WITHOUT_ANYIO = textwrap.dedent(
+    """
+    import asyncio, sys, threading
+
+    import requests
+
+    from asgi_testclient import TestClient
+
+    cancelled = []
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                await send({"type": message["type"] + ".complete"})
+                if message["type"] == "lifespan.shutdown":
+                    return
+        if scope["path"] == "/slow":
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                cancelled.append(scope["path"])
+                raise
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    threads = threading.active_count()
+    with TestClient(app) as client:
+        assert client.get("/").text == "ok"
+        try:
+            client.get("/slow", timeout=0.2)
+        except requests.exceptions.ReadTimeout:
+            pass
+        else:
+            raise AssertionError("no timeout")
+        assert client.get("/").text == "ok"
+    assert cancelled == ["/slow"], cancelled
+    assert threading.active_count() == threads
+    print(sorted(name for name in sys.modules if name.split(".")[0] in ("anyio", "sniffio", "trio")))
+    """
+)
+
+
+def test_an_app_that_does_not_use_anyio_runs_without_importing_it() -> None:
+    """anyio is the app's choice: a client on asyncio whose app never
+    imports anyio does not import it either (its backend costs a first
+    request about 10 ms), and still cancels the app at a timeout."""
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_ANYIO], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['sniffio', 'sniffio._impl', 'sniffio._version']"
+
+
+def test_the_portal_opens_when_first_asked_for_and_closes_with_the_loop(make_client: Any) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body"})
+
+    client = make_client(app)
+    assert client.get("/").status_code == 204
+    portal = client.portal
+    assert client.portal is portal
+
+    async def where() -> str:
+        return sniffio.current_async_library()
+
+    assert portal.call(where) == client.adapter.loop.backend
+    client.close()
+    with pytest.raises(RuntimeError):
+        portal.call(where)
+    # A new loop, a new portal.
+    assert client.get("/").status_code == 204
+    assert client.portal is not portal
+    assert client.portal.call(where) == client.adapter.loop.backend

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from asgi_testclient import TestClient
+from asgi_testclient import TestClient, _serving
 
 from .faults import CELLS, ByMode, Cell, Raises, render_markdown
 from .resources import fd_counting_supported, loop_tasks, task_difference, tasks_settle
@@ -34,6 +34,19 @@ def _observe(cell: Cell, client: TestClient) -> Tuple[Any, List[str], float]:
     return result, steps, time.monotonic() - started
 
 
+@pytest.fixture(params=["anyio", "no-anyio"])
+def cancel_way(request: Any, backend: Tuple[str, Dict[str, Any]], monkeypatch: Any) -> str:
+    """On asyncio the client cancels an app's task through an anyio scope
+    once anyio has been imported (as it always is under pytest), and with
+    ``Task.cancel()`` for an app in a process that never imported anyio:
+    every cell runs both ways."""
+    if request.param == "no-anyio":
+        if backend[0] != "asyncio":
+            pytest.skip("trio cancels through its own scopes, whether or not anyio is imported")
+        monkeypatch.setattr(_serving, "anyio_in_use", lambda: False)
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
 @pytest.mark.parametrize("raise_server_exceptions", [True, False], ids=["raise", "no-raise"])
 @pytest.mark.parametrize("cell", CELLS, ids=[cell.id for cell in CELLS])
@@ -42,6 +55,7 @@ def test_fault_matrix(
     raise_server_exceptions: bool,
     strict: bool,
     backend: Tuple[str, Dict[str, Any]],
+    cancel_way: str,
     fds_unchanged: Any,
 ) -> None:
     expected = cell.expected(raise_server_exceptions, strict)
@@ -136,7 +150,8 @@ def test_cancelling_an_app_respects_its_shielded_sections(make_client: Any) -> N
     This once failed on asyncio and uvloop, when the client cancelled the
     app's task with ``Task.cancel()``, which no anyio shield stops; the
     asyncio wrapper in ``_serving.serve_asyncio`` now runs each task in
-    an ``anyio.CancelScope`` and cancels that, as the trio wrapper does."""
+    an ``anyio.CancelScope`` and cancels that, as the trio wrapper does,
+    whenever anyio has been imported (an app using it has imported it)."""
     import anyio
     import requests
 
