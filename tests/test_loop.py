@@ -2,6 +2,7 @@
 
 import contextvars
 import gc
+import os
 import subprocess
 import sys
 import textwrap
@@ -9,7 +10,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, List
 
 import anyio
 import pytest
@@ -497,3 +498,60 @@ def test_the_portal_opens_when_first_asked_for_and_closes_with_the_loop(make_cli
     assert client.get("/").status_code == 204
     assert client.portal is not portal
     assert client.portal.call(where) == client.adapter.loop.backend
+
+
+@pytest.mark.skipif(not hasattr(os, "eventfd"), reason="the waker needs os.eventfd (Linux, Python 3.10+)")
+def test_the_waker_runs_every_callback_even_after_one_fails_and_refuses_once_closed() -> None:
+    import asyncio
+
+    from asgi_testclient._serving import _Waker
+
+    loop = asyncio.new_event_loop()
+    reported: List[Any] = []
+    ran: List[str] = []
+    loop.set_exception_handler(lambda loop, context: reported.append(context))
+
+    async def main() -> None:
+        waker = _Waker.open(asyncio.get_running_loop())
+        assert waker is not None  # asyncio's own loop, with an eventfd: the waker is used
+
+        def fail() -> None:
+            raise ValueError("boom")
+
+        done = asyncio.Event()
+        thread = threading.Thread(
+            target=lambda: [waker.call_soon(fail), waker.call_soon(ran.append, "after"), waker.call_soon(done.set)]
+        )
+        thread.start()
+        await asyncio.wait_for(done.wait(), 5)
+        thread.join()
+        waker.close()
+        with pytest.raises(RuntimeError, match="the loop has stopped"):
+            waker.call_soon(ran.append, "too late")
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert ran == ["after"]
+    assert [type(context["exception"]) for context in reported] == [ValueError]
+    assert "fail" in reported[0]["message"]
+
+
+def test_the_waker_stands_aside_for_loops_it_does_not_know() -> None:
+    import asyncio
+
+    from asgi_testclient._serving import _Waker
+
+    class OtherLoop:  # uvloop, a proactor loop: call_soon_threadsafe does the job there
+        pass
+
+    assert _Waker.open(OtherLoop()) is None
+    loop = asyncio.new_event_loop()
+    try:
+        opened = _Waker.open(loop)
+        assert (opened is not None) == hasattr(os, "eventfd")
+        if opened is not None:
+            opened.close()
+    finally:
+        loop.close()
