@@ -170,11 +170,12 @@ class ASGIAdapter(BaseAdapter):
             if stream:
                 reader.at_end = lambda: fill_response(response, exchange)
         if not stream:
-            reader.preload(exchange.take_all())
-            if "content-encoding" not in response.headers:
+            if "content-encoding" in response.headers:
+                reader.preload(exchange.take_all())
+            else:
                 # Nothing to decode: hand requests the body as it would
                 # have read it, without going through urllib3's reads.
-                set_content(response, reader.read())
+                set_content(response, reader.read_whole(exchange.take_all()))
         if exchange.template is not None:
             # Starlette's templates report before the response starts; like
             # the old client, set the attributes only when they did.

@@ -122,6 +122,15 @@ class BodyReader:
         self._eof = True
         self._close_at_end()
 
+    def read_whole(self, chunks: List[bytes]) -> bytes:
+        """The whole body of a finished exchange, read at once: what
+        :meth:`preload` and then :meth:`read` give, in one step."""
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self._eof = self.closed = True
+        if self.tap is not None:
+            self.tap(data)
+        return data
+
     def _fill(self) -> None:
         """Add at least one chunk to the buffer, or reach the end.
 

@@ -79,12 +79,10 @@ class _TaskScope:
     """Cancels the asyncio task it was entered in: for an app that does not
     use anyio, and so has no anyio shields for a cancellation to respect."""
 
-    def __enter__(self) -> "_TaskScope":
-        import asyncio
-
-        task = asyncio.current_task()
-        assert task is not None
+    def __init__(self, task: Any) -> None:
         self._task = task
+
+    def __enter__(self) -> "_TaskScope":
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -169,6 +167,7 @@ async def serve_asyncio(run: _Run) -> None:
     native.cancelled = asyncio.CancelledError
     run.stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
+    current_task = asyncio.current_task
     tasks: Set[asyncio.Task[Any]] = set()
     # The loop's own context, for the callbacks other threads schedule:
     # without it each would run in a copy of its caller's context, and
@@ -185,7 +184,7 @@ async def serve_asyncio(run: _Run) -> None:
         nonlocal anyio_scope
         if anyio_scope is None:
             if not anyio_in_use():
-                return _TaskScope()
+                return _TaskScope(current_task())
             import anyio
 
             anyio_scope = type(anyio.CancelScope())
@@ -197,7 +196,7 @@ async def serve_asyncio(run: _Run) -> None:
         finally:
             # Here rather than in a done callback, which would cost the
             # loop one more iteration before the test thread gets the GIL.
-            tasks.discard(asyncio.current_task())
+            tasks.discard(current_task())
 
     def spawn(*job: Any) -> None:
         coro = wrapper(*job)
