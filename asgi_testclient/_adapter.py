@@ -162,7 +162,7 @@ class ASGIAdapter(BaseAdapter):
             status, headers = 500, []
         else:
             headers = exchange.headers
-        build_response(response, status, headers, reader, strict)
+        build_response(response, status, headers, reader, strict, read_whole=not stream)
         if exchange.recorded is not None:
             # Streamed, what came before the start is known now; trailers
             # (and hints or pushes sent with the body) once the body is read.

@@ -14,7 +14,7 @@ again, so the test sees the app's own exception (or requests'
 
 import collections
 import http
-from typing import Any, Callable, Deque, Generator, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Optional, Tuple
 
 import requests
 from requests.cookies import extract_cookies_to_jar
@@ -252,6 +252,40 @@ class ASGIHTTPResponse(HTTPResponse):
     asgi_chunked = False
     #: The body reader (also urllib3's ``_fp``).
     asgi_reader: BodyReader
+    #: urllib3's ``__init__`` arguments, while it has not run (:meth:`deferred`).
+    _deferred_init: Optional[Dict[str, Any]] = None
+    #: What requests' cookie extraction asks for: answered without running
+    #: ``__init__`` (which sets it again, to the same ``None``).
+    _original_response = None
+
+    @classmethod
+    def deferred(cls, headers: List[Tuple[str, str]], **kwargs: Any) -> "ASGIHTTPResponse":
+        """A response for a body already read whole, whose urllib3 part is
+        made when something first looks at it.
+
+        Most tests never touch ``response.raw`` once the body is in
+        ``response.content``; making urllib3's response (and its header
+        dict) costs a request several microseconds. Any attribute read
+        makes it, so the object behaves as one made at once.
+        """
+        raw = cls.__new__(cls)
+        raw._deferred_init = dict(kwargs, headers=headers)
+        return raw
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for attributes not there yet: before __init__, every one.
+        kwargs = self.__dict__.pop("_deferred_init", None)
+        if kwargs is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        kwargs["headers"] = _header_dict(kwargs["headers"])
+        HTTPResponse.__init__(self, **kwargs)
+        return getattr(self, name)
+
+    @property
+    def closed(self) -> bool:
+        if self.__dict__.get("_deferred_init") is not None:
+            return True  # its body was read whole: nothing to close (asked when it is collected)
+        return bool(super().closed)
 
     def read(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -322,15 +356,24 @@ def new_response(adapter: requests.adapters.BaseAdapter, request: requests.Prepa
     return response
 
 
+def _header_dict(headers: List[Tuple[str, str]]) -> Any:
+    result = HTTPHeaderDict()
+    for name, value in headers:  # add() one by one: extend() checks a Mapping first (slow)
+        result.add(name, value)
+    return result
+
+
 def build_response(
     response: requests.Response,
     status: int,
     raw_headers: List[Any],
     reader: Any,
     strict: bool = False,
+    read_whole: bool = False,
 ) -> requests.Response:
     """Give ``response`` (from :func:`new_response`) the app's status and
-    headers, and its body to read from ``reader``.
+    headers, and its body to read from ``reader``; with ``read_whole``, the
+    caller reads the body whole at once, unless it has to be decoded.
 
     Header bytes are read as the old client read them, as UTF-8 (falling
     back to latin-1 for bytes that are not UTF-8); with ``strict``, as
@@ -339,32 +382,33 @@ def build_response(
     request = response.request
     headers = [(decode_header(name, strict), decode_header(value, strict)) for name, value in raw_headers]
     sets_cookies = any(name.lower() in _COOKIE_HEADERS for name, _ in raw_headers)
-    raw_headers_dict = HTTPHeaderDict()
-    for name, value in headers:  # add() one by one: extend() checks a Mapping first (slow)
-        raw_headers_dict.add(name, value)
-    raw = ASGIHTTPResponse(
-        body=reader,
-        headers=raw_headers_dict,
-        status=status,
-        version=11,
-        reason=reason_phrase(status),
-        preload_content=False,
-        decode_content=False,
+    response.headers = merged = CaseInsensitiveDict(joined_headers(headers))
+    reason = reason_phrase(status)
+    arguments: Dict[str, Any] = {
+        "body": reader,
+        "status": status,
+        "version": 11,
+        "reason": reason,
+        "preload_content": False,
+        "decode_content": False,
         # Only .msg (by requests, to extract cookies), .isclosed() and
         # .close() are used of it. Without cookies to extract, there is none,
         # as for an HTTPResponse made by hand, and requests skips its
         # cookie extraction (about 10 µs a response).
-        original_response=_OriginalResponse(_HeaderMessage(headers)) if sets_cookies else None,  # type: ignore[arg-type]
-        request_method=request.method,
-        enforce_content_length=False,
-    )
-    raw.asgi_chunked = "content-length" not in raw.headers
+        "original_response": _OriginalResponse(_HeaderMessage(headers)) if sets_cookies else None,
+        "request_method": request.method,
+        "enforce_content_length": False,
+    }
+    if read_whole and not sets_cookies and "content-encoding" not in merged:
+        raw = ASGIHTTPResponse.deferred(headers, **arguments)
+    else:
+        raw = ASGIHTTPResponse(headers=_header_dict(headers), **arguments)
+    raw.asgi_chunked = "content-length" not in merged
     raw.asgi_reader = reader
     response.status_code = status
-    response.headers = CaseInsensitiveDict(joined_headers(headers))
-    response.encoding = get_encoding_from_headers(response.headers)
+    response.encoding = get_encoding_from_headers(merged)
     response.raw = raw
-    response.reason = raw.reason or ""
+    response.reason = reason
     if sets_cookies:
         extract_cookies_to_jar(response.cookies, request, raw)  # type: ignore[no-untyped-call]
     return response

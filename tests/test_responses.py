@@ -161,3 +161,41 @@ def test_the_old_template_message_sets_template_and_context(make_client):
 
     response = make_client(app).get("/")
     assert (response.template, response.context, response.text) == ("page.html", {"name": "x"}, "<p>x</p>")
+
+
+def test_the_raw_response_of_a_body_read_whole_is_made_when_first_looked_at(make_client):
+    """``response.raw`` of a response read whole is urllib3's response with
+    everything a server's would have, made on first use: a test that never
+    looks at it does not pay for it, and being collected does not make it."""
+    import gc
+    import weakref
+
+    import urllib3
+
+    app = respond(status=201, headers=[(b"content-type", b"text/plain"), (b"x-a", b"1")], chunks=[b"made ", b"late"])
+    client = make_client(app)
+    unused = client.get("/").raw
+    assert unused.__dict__.get("_deferred_init") is not None
+    assert unused.closed  # what the collector asks, answered without making it
+    assert unused.__dict__.get("_deferred_init") is not None
+    collected = weakref.ref(unused)
+    del unused
+    gc.collect()
+    assert collected() is None
+
+    response = client.get("/")
+    raw = response.raw
+    assert isinstance(raw, urllib3.HTTPResponse)
+    assert (raw.status, raw.reason, raw.version) == (201, "Created", 11)
+    assert raw.__dict__.get("_deferred_init") is None  # made by the first look
+    assert list(raw.headers.items()) == [("content-type", "text/plain"), ("x-a", "1")]
+    assert raw.closed
+    assert raw.read() == b""
+    assert list(raw.stream()) == []
+    assert response.content == b"made late"
+    response.close()
+
+    # Streamed, gzip-encoded or with cookies, it is made at once, as before.
+    assert client.get("/", stream=True).raw.__dict__.get("_deferred_init") is None
+    cookie_app = respond(headers=[(b"set-cookie", b"a=1")], chunks=[b"x"])
+    assert make_client(cookie_app).get("/").raw.__dict__.get("_deferred_init") is None
