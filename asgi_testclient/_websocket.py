@@ -306,6 +306,17 @@ class WebSocketTestSession(PayloadMethods):
 
     def _take_failure(self, protocol_only: bool = False) -> Optional[BaseException]:
         """The protocol error, or the app's exception, that the test has not seen yet."""
+        channel = self._channel
+        if (
+            channel.error is None
+            and self._protocol_error is None
+            and channel.start_error is None
+            and not channel.loop_closed
+        ):
+            # Nothing failed (the common case, on every message; read without
+            # the lock: a failure landing now is seen at the next check, as
+            # it would be had it landed just after the lock was released).
+            return None
         with self._cond:
             start_error = self._channel.start_error
             if start_error is not None and not self._start_error_reported:
