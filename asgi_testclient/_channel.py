@@ -38,7 +38,8 @@ import time
 from typing import Any, Awaitable, Callable, Deque, Optional
 
 from ._exceptions import unwrap_group
-from ._loop import CANCEL_WAIT, Event, LoopClosed, LoopThread, current_cancel, loop_closing, native
+from ._loop import CANCEL_WAIT, LoopClosed, LoopThread, current_cancel, loop_closing
+from ._native import Event, native
 
 #: Seconds an app has to finish after it was told the client has gone (a
 #: streamed response closed early, a websocket session left), before it is
@@ -139,6 +140,15 @@ class Channel:
             else:
                 self.start_error = exc
             self.cond.notify_all()
+
+    def troubled(self) -> bool:
+        """Whether the task failed, never ran or was stopped with the loop.
+
+        May be read without ``cond``: a failure recorded just after is seen
+        by the next look, as it would be had it come after the lock was
+        released.
+        """
+        return self.error is not None or self.start_error is not None or self.loop_closed
 
     # -- the loop side ---------------------------------------------------------
 

@@ -26,7 +26,8 @@ from ._channel import DISCONNECT_GRACE, TIMEOUT, Channel
 from ._exceptions import ASGIProtocolError
 from ._http import NO_BODY_STATUSES, header_pairs
 from ._httpchecks import body_of, check_length, declared_length, start_status, unexpected_message
-from ._loop import Event, LoopThread, native
+from ._loop import LoopThread
+from ._native import Event, native
 from ._types import ASGI3App, Message, Scope
 from ._verdict import ExchangeTimeout
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
     from ._exchange import HTTPExchange
-    from ._loop import Event
+    from ._native import Event
 
 TRAILERS = "http.response.trailers"
 PATHSEND = "http.response.pathsend"

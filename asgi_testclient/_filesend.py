@@ -19,7 +19,7 @@ import stat
 from typing import TYPE_CHECKING, Any, Optional
 
 from ._exceptions import ASGIProtocolError
-from ._loop import native
+from ._native import native
 from ._types import Message
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -34,7 +34,9 @@ import concurrent.futures
 import contextvars
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Protocol, Set, Tuple, Type
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
+
+from ._native import Event, native
 
 if TYPE_CHECKING:  # pragma: no cover - imported by the loop thread when it starts
     from anyio.from_thread import BlockingPortal
@@ -50,35 +52,6 @@ _BACKENDS = ("asyncio", "trio")
 _ASYNCIO_OPTIONS = frozenset({"use_uvloop", "debug", "loop_factory"})
 
 Failed = Callable[[BaseException], Any]
-
-
-class Event(Protocol):
-    """An event of the loop's own library (asyncio's or trio's), set and
-    awaited on the loop."""
-
-    def set(self) -> Any: ...
-
-    async def wait(self) -> Any: ...
-
-
-class _Native(threading.local):
-    """What code on the loop waits with, in the loop's own library: set by
-    the loop thread as its loop starts (``_serving``), read only there.
-
-    The client's own waits use asyncio's or trio's primitives directly, not
-    anyio's: an app that never uses anyio does not pay for importing its
-    backend (about 10 ms at a client's first request).
-    """
-
-    #: Makes an :class:`Event`.
-    event: Callable[[], Event]
-    #: ``await checkpoint()`` lets the loop run (and a cancellation in).
-    checkpoint: Callable[[], Awaitable[Any]]
-    #: The exception a cancelled task gets.
-    cancelled: Type[BaseException]
-
-
-native = _Native()
 
 # What a spawned task knows of itself: how to cancel it, and the run of the
 # loop it belongs to (to tell the client's close from other cancellations).

@@ -5,38 +5,34 @@ reads from the exchange, so that ``iter_content``, ``iter_lines``,
 ``raw.read()``, gzip and deflate decoding and cookie extraction all run
 through the same code as against a real server.
 
-urllib3 turns an ``OSError`` raised by the file object into its own
-``ProtocolError``. The reader therefore raises app exceptions and timeouts
-inside a private carrier, and :class:`ASGIHTTPResponse` takes them out
-again, so the test sees the app's own exception (or requests'
-``ReadTimeout``) unchanged.
+The reader raises app exceptions and timeouts inside a carrier that
+urllib3's response takes them out of again (``_rawresponse``).
 """
 
 import collections
 import http
-from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Optional, Tuple
+from typing import (
+    Any,
+    Callable,
+    Deque,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+)
 
 import requests
 from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
-from urllib3 import HTTPResponse
 
 from ._channel import TIMEOUT_GRACE
-from ._compat import HTTPHeaderDict, decode, flush_decoder, init_decoder
 from ._exceptions import attach
 from ._exchange import HTTPExchange
 from ._http import decode_header, joined_headers
+from ._rawresponse import ASGIHTTPResponse, Carried, header_dict
 from ._verdict import ExchangeTimeout
-
-
-class _Carried(Exception):
-    """Carries an exception through urllib3's error handling untouched."""
-
-    def __init__(self, exc: BaseException) -> None:
-        super().__init__(exc)
-        self.exc = exc
-
 
 _PHRASES = {status.value: status.phrase for status in http.HTTPStatus}
 
@@ -163,7 +159,7 @@ class BodyReader:
         if not self._available and self._failure is not None:
             failure, self._failure = self._failure, None
             self.closed = True
-            raise _Carried(failure)
+            raise Carried(failure)
 
     def read(self, amt: Optional[int] = None) -> bytes:
         if amt is None or amt < 0:
@@ -237,92 +233,6 @@ class BodyReader:
             raise failure
 
 
-class ASGIHTTPResponse(HTTPResponse):
-    """urllib3's response, unwrapping what the body reader carried.
-
-    A body without ``Content-Length`` is what a server would send chunked,
-    and urllib3 streams a chunked body chunk by chunk, as it arrives. So
-    does :meth:`stream` here, one ASGI body message at a time: that is what
-    makes ``iter_content``/``iter_lines`` read an endless event stream event
-    by event. A body with ``Content-Length`` streams as urllib3 streams it
-    from a socket, filling each ``amt``.
-    """
-
-    #: Set when the body has no ``Content-Length``.
-    asgi_chunked = False
-    #: The body reader (also urllib3's ``_fp``).
-    asgi_reader: BodyReader
-    #: urllib3's ``__init__`` arguments, while it has not run (:meth:`deferred`).
-    _deferred_init: Optional[Dict[str, Any]] = None
-    #: What requests' cookie extraction asks for: answered without running
-    #: ``__init__`` (which sets it again, to the same ``None``).
-    _original_response = None
-
-    @classmethod
-    def deferred(cls, headers: List[Tuple[str, str]], **kwargs: Any) -> "ASGIHTTPResponse":
-        """A response for a body already read whole, whose urllib3 part is
-        made when something first looks at it.
-
-        Most tests never touch ``response.raw`` once the body is in
-        ``response.content``; making urllib3's response (and its header
-        dict) costs a request several microseconds. Any attribute read
-        makes it, so the object behaves as one made at once.
-        """
-        raw = cls.__new__(cls)
-        raw._deferred_init = dict(kwargs, headers=headers)
-        return raw
-
-    def __getattr__(self, name: str) -> Any:
-        # Only for attributes not there yet: before __init__, every one.
-        kwargs = self.__dict__.pop("_deferred_init", None)
-        if kwargs is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        kwargs["headers"] = _header_dict(kwargs["headers"])
-        HTTPResponse.__init__(self, **kwargs)
-        return getattr(self, name)
-
-    @property
-    def closed(self) -> bool:
-        if self.__dict__.get("_deferred_init") is not None:
-            return True  # its body was read whole: nothing to close (asked when it is collected)
-        return bool(super().closed)
-
-    def read(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().read(*args, **kwargs)
-        except _Carried as carried:
-            exc = carried.exc
-        raise exc
-
-    def stream(
-        self, amt: Optional[int] = 2**16, decode_content: Optional[bool] = None
-    ) -> Generator[bytes, None, None]:
-        if not self.asgi_chunked:
-            yield from super().stream(amt, decode_content)
-            return
-        if decode_content is None:
-            decode_content = self.decode_content
-        reader = self.asgi_reader
-        init_decoder(self)
-        while True:
-            try:
-                data = reader.read1(amt)
-            except _Carried as carried:
-                exc = carried.exc
-                break
-            if not data:
-                if decode_content:
-                    data = flush_decoder(self)
-                    if data:
-                        yield data
-                return
-            if decode_content:
-                data = decode(self, data)
-            if data:
-                yield data
-        raise exc
-
-
 class ASGIResponse(requests.Response):
     """A ``requests.Response`` whose ``with`` block lets the test's own
     exception through: a failure of the app found while closing the
@@ -354,13 +264,6 @@ def new_response(adapter: requests.adapters.BaseAdapter, request: requests.Prepa
     response.request = request
     response.connection = adapter  # type: ignore[assignment]
     return response
-
-
-def _header_dict(headers: List[Tuple[str, str]]) -> Any:
-    result = HTTPHeaderDict()
-    for name, value in headers:  # add() one by one: extend() checks a Mapping first (slow)
-        result.add(name, value)
-    return result
 
 
 def build_response(
@@ -402,7 +305,7 @@ def build_response(
     if read_whole and not sets_cookies and "content-encoding" not in merged:
         raw = ASGIHTTPResponse.deferred(headers, **arguments)
     else:
-        raw = ASGIHTTPResponse(headers=_header_dict(headers), **arguments)
+        raw = ASGIHTTPResponse(headers=header_dict(headers), **arguments)
     raw.asgi_chunked = "content-length" not in merged
     raw.asgi_reader = reader
     response.status_code = status

@@ -13,7 +13,8 @@ import threading
 from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Set, Tuple
 
 from . import _loop
-from ._loop import STOP_TIMEOUT, Failed, LoopClosed, _report, _Run, _task_info, native
+from ._loop import STOP_TIMEOUT, Failed, LoopClosed, _report, _Run, _task_info
+from ._native import native
 
 
 async def _run_task(

@@ -17,7 +17,8 @@ from . import _channel
 from ._channel import TIMEOUT, Channel
 from ._disconnect import WebSocketDenialResponse, WebSocketDisconnect
 from ._exceptions import ASGIProtocolError, attach, unwrap_group
-from ._loop import CANCEL_WAIT, LoopClosed, LoopThread, native
+from ._loop import CANCEL_WAIT, LoopClosed, LoopThread
+from ._native import native
 from ._timeout import read_timeout
 from ._types import ASGI3App, Message, Scope
 from ._wspayloads import DEFAULT, PayloadMethods
@@ -33,6 +34,7 @@ from ._wsprotocol import (
     checked_message,
     denial_response,
     disconnect_message,
+    session_url,
 )
 
 #: Sends an app may make in a row, without its task waiting, before its
@@ -74,9 +76,7 @@ class WebSocketTestSession(PayloadMethods):
         self.scope = scope
         self.timeout = read_timeout(timeout)
         self.raise_server_exceptions = raise_server_exceptions
-        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-        query = scope["query_string"].decode("latin-1")
-        self.url = f"{scope['scheme']}://{host}{scope['raw_path'].decode('latin-1')}" + (f"?{query}" if query else "")
+        self.url = session_url(scope)
         self.accepted_subprotocol: Optional[str] = None
         self.extra_headers: Optional[List[Tuple[bytes, bytes]]] = None
         self._entered = self._ended = False
@@ -306,17 +306,8 @@ class WebSocketTestSession(PayloadMethods):
 
     def _take_failure(self, protocol_only: bool = False) -> Optional[BaseException]:
         """The protocol error, or the app's exception, that the test has not seen yet."""
-        channel = self._channel
-        if (
-            channel.error is None
-            and self._protocol_error is None
-            and channel.start_error is None
-            and not channel.loop_closed
-        ):
-            # Nothing failed (the common case, on every message; read without
-            # the lock: a failure landing now is seen at the next check, as
-            # it would be had it landed just after the lock was released).
-            return None
+        if self._protocol_error is None and not self._channel.troubled():
+            return None  # the common case, on every message
         with self._cond:
             start_error = self._channel.start_error
             if start_error is not None and not self._start_error_reported:

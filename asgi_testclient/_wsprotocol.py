@@ -14,7 +14,7 @@ from ._compat import set_content
 from ._exceptions import ASGIProtocolError
 from ._http import header_pairs, joined_headers
 from ._response import reason_phrase
-from ._types import Message
+from ._types import Message, Scope
 
 # Where the app is in the protocol, and which messages it may send there.
 CONNECTING, ACCEPTED, CLOSED, RESPONDING, DENIED = "connecting", "accepted", "closed", "responding", "denied"
@@ -87,6 +87,13 @@ def message_problem(kind: str, message: Message, strict: bool) -> str:
 class ClientDisconnected(OSError):
     """What the app's ``send()`` raises once the client has gone (spec 2.4);
     like a server, the session does not count it as the app's failure."""
+
+
+def session_url(scope: Scope) -> str:
+    """The websocket URL a ``websocket`` scope was made for."""
+    host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+    query = scope["query_string"].decode("latin-1")
+    return f"{scope['scheme']}://{host}{scope['raw_path'].decode('latin-1')}" + (f"?{query}" if query else "")
 
 
 def disconnect_message(code: int, reason: Optional[str], strict: bool) -> Message:
