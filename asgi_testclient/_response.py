@@ -11,16 +11,7 @@ urllib3's response takes them out of again (``_rawresponse``).
 
 import collections
 import http
-from typing import (
-    Any,
-    Callable,
-    Deque,
-    Dict,
-    Iterator,
-    List,
-    Optional,
-    Tuple,
-)
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 import requests
 from requests.cookies import extract_cookies_to_jar

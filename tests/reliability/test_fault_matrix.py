@@ -39,7 +39,7 @@ def cancel_way(request: Any, backend: Tuple[str, Dict[str, Any]], monkeypatch: A
     """On asyncio the client cancels an app's task through an anyio scope
     once anyio has been imported (as it always is under pytest), and with
     ``Task.cancel()`` for an app in a process that never imported anyio:
-    every cell runs both ways."""
+    every cell on plain asyncio runs both ways."""
     if request.param == "no-anyio":
         if backend != ("asyncio", {}):
             # trio cancels through its own scopes whether or not anyio is
